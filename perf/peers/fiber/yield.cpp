@@ -1,0 +1,54 @@
+// yield: T tasks each yield to the scheduler 1,000 times; await them all.
+// --n sets T (1,000 on the card).
+#include <cstdint>
+#include <vector>
+
+#include "fiber_bench.hpp"
+
+namespace {
+
+using namespace perf;
+using namespace perf::fiber;
+
+constexpr std::int64_t yields_per_task = 1'000;
+
+std::int64_t run_yielders(const BenchContext& context, Share share) {
+    auto stacks = make_stack_allocator(context.pool);
+    const std::int64_t tasks = share.end(context.n) - share.begin(context.n);
+    std::vector<std::int64_t> yielded(static_cast<std::size_t>(tasks), 0);
+    std::vector<boost::fibers::fiber> yielders;
+    yielders.reserve(yielded.size());
+    for (std::int64_t& count : yielded) {
+        yielders.emplace_back(boost::fibers::launch::post, std::allocator_arg, stacks, [&count] {
+            for (std::int64_t i = 0; i < yields_per_task; ++i) {
+                boost::this_fiber::yield();
+                ++count;
+            }
+        });
+    }
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < yielders.size(); ++i) {
+        yielders[i].join();
+        total += yielded[i];
+    }
+    return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const BenchSpec spec{.name = "yield", .card_n = 1'000, .quick_n = 100, .counts = "tasks"};
+    return run_fiber_bench(argc, argv, spec, [](const BenchContext& context) {
+        const auto run = run_on_pool<std::int64_t>(context.pool, [&](Share share) {
+            return run_yielders(context, share);
+        });
+        std::int64_t total = 0;
+        for (const std::int64_t part : run.results) {
+            total += part;
+        }
+        const std::int64_t expected = context.n * yields_per_task;
+        expect_equal(total, expected, "yield count");
+        const double ns = std::chrono::duration<double, std::nano>(run.elapsed).count();
+        return std::vector<Figure>{{"ns_per_yield", ns / static_cast<double>(expected), "ns"}};
+    });
+}
