@@ -1,0 +1,16 @@
+# coreio_check_headers: compiles every public header alone, so each one is
+# self-contained (STYLE.md 2). Built as part of the test build.
+file(GLOB_RECURSE _coreio_public_headers CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/core/include/coreio/*.hpp
+  ${PROJECT_SOURCE_DIR}/sync/include/coreio/*.hpp
+  ${PROJECT_SOURCE_DIR}/net/include/coreio/*.hpp)
+set(_check_sources "")
+foreach(h IN LISTS _coreio_public_headers)
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${h})
+  string(MAKE_C_IDENTIFIER ${rel} id)
+  set(src ${CMAKE_BINARY_DIR}/check_headers/${id}.cpp)
+  file(CONFIGURE OUTPUT ${src} CONTENT "#include \"${h}\"\n")
+  list(APPEND _check_sources ${src})
+endforeach()
+add_library(coreio_check_headers OBJECT EXCLUDE_FROM_ALL ${_check_sources})
+target_link_libraries(coreio_check_headers PRIVATE coreio::coreio coreio_private)

@@ -1,0 +1,12 @@
+// The umbrella header: everything in coreio::core.
+#pragma once
+
+#include "coreio/context_var.hpp"
+#include "coreio/exceptions.hpp"
+#include "coreio/future.hpp"
+#include "coreio/handle.hpp"
+#include "coreio/loop.hpp"
+#include "coreio/runtime.hpp"
+#include "coreio/runtime_config.hpp"
+#include "coreio/sleep.hpp"
+#include "coreio/task.hpp"

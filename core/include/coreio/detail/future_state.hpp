@@ -1,0 +1,128 @@
+// FutureStateBase / FutureState<T>: the shared result of a Future or Task.
+//
+// Both an asyncio Future and a concurrent.futures Future: any thread may
+// complete it, any task may get() it (suspending its fiber) and any plain OS
+// thread may get() it (blocking the thread).
+//
+// Completion protocol:
+//  1. complete() takes `lock_`; if still pending it stores the outcome, then
+//     publishes the status with a Release store, detaches the waiter list and
+//     the done callbacks, and unlocks.
+//  2. It fires each waiter (waiter.hpp, step 2) and posts each done callback
+//     to the loop it was added from, with call_soon semantics (never inline on
+//     the completing thread, unless it was added from a thread with no loop:
+//     then it runs inline, as concurrent.futures does).
+//  3. Readers check `status_` with an Acquire load: once non-pending, the
+//     outcome fields are immutable and may be read without the lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "coreio/detail/function.hpp"
+#include "coreio/detail/ref.hpp"
+#include "coreio/detail/spin_lock.hpp"
+#include "coreio/detail/waiter.hpp"
+#include "coreio/exceptions.hpp"
+
+namespace coreio::detail {
+
+class LoopImpl;
+
+enum class Status : std::uint8_t { pending, result, exception, cancelled };
+
+class FutureStateBase : public RefCounted {
+public:
+  FutureStateBase();
+  ~FutureStateBase() override;
+
+  [[nodiscard]] Status status() const noexcept { return status_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool done() const noexcept { return status() != Status::pending; }
+
+  /// Plain future: completes it as cancelled. Task: requests cancellation of the task.
+  virtual bool cancel(std::string msg);
+  bool set_exception(std::exception_ptr e);
+
+  /// Raises the stored exception (CancelledError if cancelled); marks it retrieved.
+  void rethrow_if_failed();
+  /// The exception or nullptr; throws CancelledError if cancelled, InvalidStateError if pending.
+  std::exception_ptr exception();
+  void check_done(const char* what) const;
+
+  /// Blocks until done: suspends a task (cancellation propagates to this future,
+  /// as asyncio's Task does with the future it awaits), blocks a thread.
+  void wait();
+
+  /// Done callbacks; returns an id for remove_done_callback.
+  /// (A pointer, not a reference: libstdc++ 12's move_only_function rejects a
+  /// reference to the still-incomplete FutureStateBase as a parameter.)
+  std::uint64_t add_done_callback(Function<void(FutureStateBase*)> fn);
+  /// Returns the number of callbacks removed (0 or 1).
+  std::size_t remove_done_callback(std::uint64_t id);
+
+  /// The loop that created this future (done callbacks added from foreign
+  /// threads run there), or nullptr.
+  LoopImpl* loop() const noexcept { return loop_; }
+  /// Loop::create_future: bind to a given loop (before the future is shared).
+  void bind_loop(LoopImpl* l) noexcept { loop_ = l; }
+
+  /// For the unretrieved-exception report.
+  virtual std::string describe() const { return "Future"; }
+
+protected:
+  /// Step 1-2. `store` writes the outcome; runs under the lock. False if already done.
+  template <class Store>
+  bool complete(Status s, Store&& store) {
+    lock_.lock();
+    if (status_.load(std::memory_order_relaxed) != Status::pending) {
+      lock_.unlock();
+      return false;
+    }
+    store();
+    finish_locked(s); // unlocks
+    return true;
+  }
+  void finish_locked(Status s);
+  /// Called with the outcome already stored and the status published.
+  virtual void on_complete() noexcept {}
+
+  SpinLock lock_;
+  std::atomic<Status> status_{Status::pending};
+  bool retrieved_ = false;
+  std::exception_ptr exc_; ///< exception, or the CancelledError of a cancelled future
+  WaitList waiters_;
+  struct DoneCallback {
+    std::uint64_t id;
+    Ref<LoopImpl> loop; ///< where to run it; null = inline on the completing thread
+    Function<void(FutureStateBase*)> fn;
+  };
+  std::vector<DoneCallback> callbacks_;
+  std::uint64_t next_callback_id_ = 1;
+  LoopImpl* loop_ = nullptr;
+
+  friend class TaskBase;
+};
+
+/// Storage for the value of a Future<T>/Task<T> (std::monostate for void).
+template <class T>
+struct ValueSlot {
+  using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+  std::optional<Stored> value_;
+};
+
+template <class T>
+class FutureState final : public FutureStateBase, public ValueSlot<T> {
+public:
+  template <class... A>
+  bool set_result(A&&... a) {
+    return complete(Status::result, [&] { this->value_.emplace(std::forward<A>(a)...); });
+  }
+};
+
+} // namespace coreio::detail

@@ -1,0 +1,133 @@
+// coreio's exception hierarchy: asyncio's, name for name (API.md "Exceptions").
+//
+// CancelledError deliberately does NOT derive from std::exception, just as
+// Python's CancelledError derives from BaseException and not Exception: a
+// `catch (const std::exception&)` in user code must not swallow cancellation.
+// Catch it by name, clean up, and rethrow.
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace coreio {
+
+/// Raised inside a task at its suspension point when the task is cancelled.
+/// Not a std::exception (see the file comment). what() carries the cancel message.
+class CancelledError {
+public:
+  CancelledError() = default;
+  explicit CancelledError(std::string msg) : msg_(std::move(msg)) {}
+  [[nodiscard]] const char* what() const noexcept { return msg_.c_str(); }
+  [[nodiscard]] const std::string& message() const noexcept { return msg_; }
+
+private:
+  std::string msg_;
+};
+
+/// asyncio.TimeoutError (the builtin TimeoutError since 3.11).
+class TimeoutError : public std::runtime_error {
+public:
+  TimeoutError() : std::runtime_error("timed out") {}
+  using std::runtime_error::runtime_error;
+};
+
+/// The operation is not allowed in the object's current state
+/// (e.g. result() on a pending Future, set_result() on a done one).
+class InvalidStateError : public std::logic_error {
+public:
+  using std::logic_error::logic_error;
+};
+
+/// Python's RuntimeError where asyncio raises it: a closed loop, run() inside a
+/// running loop, releasing an unlocked Lock, a TaskGroup used after it ended.
+class RuntimeError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Python's ValueError where asyncio raises it (negative Semaphore value,
+/// Barrier parties < 1, task_done() called too often, ...).
+class ValueError : public std::invalid_argument {
+public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// PEP 654 exception group, raised by TaskGroup with every child failure.
+///
+/// Holds exception_ptrs. `split<E>()` gives the part matching E and the rest,
+/// the C++ shape of `except* E`; nested groups are searched recursively.
+class ExceptionGroup : public std::runtime_error {
+public:
+  ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions)
+      : std::runtime_error(std::move(message)), exceptions_(std::move(exceptions)) {}
+
+  [[nodiscard]] const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+  /// Every leaf exception whose dynamic type is E (recursing into nested groups).
+  template <class E>
+  [[nodiscard]] std::vector<std::exception_ptr> leaves_of() const {
+    std::vector<std::exception_ptr> out;
+    collect<E>(exceptions_, out);
+    return out;
+  }
+
+  /// True if any leaf is an E.
+  template <class E>
+  [[nodiscard]] bool contains() const { return !leaves_of<E>().empty(); }
+
+  /// except*-style split: {group of E leaves or nullptr, group of the rest or nullptr}.
+  template <class E>
+  [[nodiscard]] std::pair<std::exception_ptr, std::exception_ptr> split() const {
+    std::vector<std::exception_ptr> match, rest;
+    for (const auto& e : exceptions_) {
+      if (matches<E>(e)) match.push_back(e);
+      else rest.push_back(e);
+    }
+    auto group = [this](std::vector<std::exception_ptr> v) -> std::exception_ptr {
+      if (v.empty()) return nullptr;
+      return std::make_exception_ptr(ExceptionGroup(what(), std::move(v)));
+    };
+    return {group(std::move(match)), group(std::move(rest))};
+  }
+
+private:
+  template <class E>
+  static bool matches(const std::exception_ptr& e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const E&) {
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+  template <class E>
+  static void collect(const std::vector<std::exception_ptr>& in, std::vector<std::exception_ptr>& out) {
+    for (const auto& e : in) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const ExceptionGroup& g) {
+        if constexpr (std::is_base_of_v<E, ExceptionGroup>) out.push_back(e);
+        else collect<E>(g.exceptions(), out);
+      } catch (const E&) {
+        out.push_back(e);
+      } catch (...) {
+        // Not an E: left out of this selection by design.
+        continue;
+      }
+    }
+  }
+
+  std::vector<std::exception_ptr> exceptions_;
+};
+
+/// A worker process of a ProcessPoolExecutor died while running the call.
+class BrokenProcessPool : public RuntimeError {
+public:
+  using RuntimeError::RuntimeError;
+};
+
+} // namespace coreio

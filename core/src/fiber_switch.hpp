@@ -1,0 +1,76 @@
+// Sanitizer annotations for fiber switches.
+//
+// ASan must be told when the stack changes, or it reports false stack
+// overflows / use-after-return on every switch; TSan must be told which
+// logical thread (fiber) runs, or it merges the histories of every task on a
+// loop thread and misses (or invents) races. Seastar annotates its own switches
+// the same way (src/core/thread.cc). Every Boost.Context jump in coreio goes
+// through the two functions in loop.cpp / task.cpp that call these.
+#pragma once
+
+#include <cstddef>
+
+#if defined(COREIO_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+#if defined(COREIO_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
+namespace coreio::detail::sanitizer {
+
+/// Before leaving the current stack for [bottom, bottom+size).
+/// `fake_stack_save` receives ASan's fake stack of the stack being left
+/// (nullptr when that stack is finishing for good).
+inline void start_switch(void** fake_stack_save, const void* bottom, std::size_t size) noexcept {
+#if defined(COREIO_ASAN)
+  __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+#else
+  (void)fake_stack_save, (void)bottom, (void)size;
+#endif
+}
+
+/// First thing after arriving on a stack. `fake_stack_save` is what this
+/// stack saved when it was left.
+inline void finish_switch(void* fake_stack_save) noexcept {
+#if defined(COREIO_ASAN)
+  const void* old_bottom = nullptr;
+  std::size_t old_size = 0;
+  __sanitizer_finish_switch_fiber(fake_stack_save, &old_bottom, &old_size);
+#else
+  (void)fake_stack_save;
+#endif
+}
+
+inline void* tsan_current_fiber() noexcept {
+#if defined(COREIO_TSAN)
+  return __tsan_get_current_fiber();
+#else
+  return nullptr;
+#endif
+}
+inline void* tsan_create_fiber() noexcept {
+#if defined(COREIO_TSAN)
+  return __tsan_create_fiber(0);
+#else
+  return nullptr;
+#endif
+}
+inline void tsan_destroy_fiber(void* f) noexcept {
+#if defined(COREIO_TSAN)
+  if (f) __tsan_destroy_fiber(f);
+#else
+  (void)f;
+#endif
+}
+/// Called right before the jump to `f`. Flag 0: TSan orders the switch, so
+/// what the old fiber did happens-before what the new one does.
+inline void tsan_switch_to(void* f) noexcept {
+#if defined(COREIO_TSAN)
+  __tsan_switch_to_fiber(f, 0);
+#else
+  (void)f;
+#endif
+}
+
+} // namespace coreio::detail::sanitizer

@@ -1,0 +1,164 @@
+// FutureStateBase: completion, waiting and done callbacks (future_state.hpp).
+#include "coreio/detail/future_state.hpp"
+
+#include <array>
+
+#include "coreio/detail/task_base.hpp"
+#include "log.hpp"
+#include "loop_impl.hpp"
+
+namespace coreio::detail {
+
+FutureStateBase::FutureStateBase() : loop_(current_loop()) {}
+
+FutureStateBase::~FutureStateBase() {
+  if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(exc_);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      // Not a std::exception: keep the generic description.
+      what = "non-std::exception";
+    }
+    // asyncio's "Task exception was never retrieved" (logged at destruction).
+    log().error("{} exception was never retrieved: {}", describe(), what);
+  }
+}
+
+bool FutureStateBase::cancel(std::string msg) {
+  return complete(Status::cancelled, [&] { exc_ = std::make_exception_ptr(CancelledError(std::move(msg))); });
+}
+
+bool FutureStateBase::set_exception(std::exception_ptr e) {
+  return complete(Status::exception, [&] { exc_ = std::move(e); });
+}
+
+void FutureStateBase::finish_locked(Status s) {
+  // Release: the outcome stored by complete() is visible to anyone who reads
+  // a non-pending status with Acquire (status(), done()).
+  status_.store(s, std::memory_order_release);
+  // Fire the waiters under the lock (a cancelled waiter unlinks itself under
+  // it), but wake them only after unlocking.
+  std::array<WakeRef, 8> few;
+  std::vector<WakeRef> more;
+  std::size_t n = 0;
+  while (Waiter* w = waiters_.front()) {
+    if (n < few.size()) few[n++] = fire(waiters_, w);
+    else more.push_back(fire(waiters_, w));
+  }
+  std::vector<DoneCallback> callbacks = std::move(callbacks_);
+  callbacks_.clear();
+  lock_.unlock();
+
+  on_complete();
+  for (std::size_t i = 0; i < n; ++i) few[i].wake();
+  for (auto& w : more) w.wake();
+  for (auto& cb : callbacks) {
+    if (!cb.loop) {
+      // Added from a thread with no loop: concurrent.futures runs it inline.
+      cb.fn(this);
+      continue;
+    }
+    auto self = Ref<FutureStateBase>::share(this);
+    auto h = Ref<HandleState>::adopt(
+        new HandleState([self = std::move(self), fn = std::move(cb.fn)]() mutable { fn(self.get()); }));
+    try {
+      cb.loop->post(h.get());
+    } catch (const std::exception& e) {
+      log().error("dropping a done callback: {}", e.what());
+    }
+  }
+}
+
+void FutureStateBase::check_done(const char* what) const {
+  if (!done()) throw InvalidStateError(what);
+}
+
+void FutureStateBase::rethrow_if_failed() {
+  switch (status()) {
+  case Status::exception:
+    retrieved_ = true; // benign race: several readers all set true
+    std::rethrow_exception(exc_);
+  case Status::cancelled: std::rethrow_exception(exc_);
+  default: return;
+  }
+}
+
+std::exception_ptr FutureStateBase::exception() {
+  check_done("Exception is not set.");
+  if (status() == Status::cancelled) std::rethrow_exception(exc_);
+  retrieved_ = true;
+  return status() == Status::exception ? exc_ : nullptr;
+}
+
+void FutureStateBase::wait() {
+  if (done()) return;
+  ensure_can_suspend();
+  TaskBase* task = current_task_base();
+  if (task == this) throw RuntimeError("a task cannot wait for itself");
+  Waiter w;
+  w.target = &current_wakeable();
+  lock_.lock();
+  if (status_.load(std::memory_order_relaxed) != Status::pending) {
+    lock_.unlock();
+    return;
+  }
+  waiters_.push_back(&w);
+  if (task) {
+    // asyncio's _fut_waiter: lets task.cancel() cancel what it awaits. Set
+    // before unlocking so no cancel() can slip between "waiting" and
+    // "known to be waiting". Lock order: future, then task (cancel() never
+    // holds the task lock while taking a future's).
+    std::lock_guard g(task->lock_);
+    task->waiting_on_ = this;
+  }
+  lock_.unlock();
+  struct ClearAwaited {
+    TaskBase* t;
+    ~ClearAwaited() {
+      if (!t) return;
+      std::lock_guard g(t->lock_);
+      t->waiting_on_ = nullptr;
+    }
+  } clear{task};
+  switch (wait_until_fired(w, lock_, waiters_)) {
+  case WaitResult::fired:
+  case WaitResult::fired_and_cancelled:
+    // Done: the outcome (possibly our own cancellation, propagated into this
+    // future) is reported by the caller's result(). A cancellation that did
+    // not reach this future stays pending for the next suspension point.
+    return;
+  case WaitResult::cancelled: throw_cancelled();
+  }
+}
+
+std::uint64_t FutureStateBase::add_done_callback(Function<void(FutureStateBase*)> fn) {
+  LoopImpl* l = current_loop();
+  if (!l) l = loop_;
+  lock_.lock();
+  if (status_.load(std::memory_order_relaxed) != Status::pending) {
+    lock_.unlock();
+    // Already done: scheduled right away (asyncio), or inline without a loop.
+    if (!l) {
+      fn(this);
+      return 0;
+    }
+    auto self = Ref<FutureStateBase>::share(this);
+    auto h = Ref<HandleState>::adopt(new HandleState([self = std::move(self), fn = std::move(fn)]() mutable { fn(self.get()); }));
+    l->post(h.get());
+    return 0;
+  }
+  const std::uint64_t id = next_callback_id_++;
+  callbacks_.push_back(DoneCallback{id, Ref<LoopImpl>::share(l), std::move(fn)});
+  lock_.unlock();
+  return id;
+}
+
+std::size_t FutureStateBase::remove_done_callback(std::uint64_t id) {
+  std::lock_guard g(lock_);
+  return std::erase_if(callbacks_, [id](const DoneCallback& c) { return c.id == id; });
+}
+
+} // namespace coreio::detail

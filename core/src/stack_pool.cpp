@@ -1,0 +1,75 @@
+#include "stack_pool.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <new>
+#include <system_error>
+
+namespace coreio::detail {
+
+namespace {
+constexpr std::size_t slab_stacks = 64;
+
+std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+} // namespace
+
+StackPool::StackPool(std::size_t stack_size, bool guard_pages)
+    : guard_(guard_pages), page_(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))) {
+  // 16 KiB minimum: the fiber entry frame, exception unwinding and spdlog need room.
+  const std::size_t usable = round_up(stack_size < 16 * 1024 ? 16 * 1024 : stack_size, page_);
+  len_ = usable + (guard_ ? page_ : 0);
+}
+
+StackPool::~StackPool() {
+  for (const Stack& m : mappings_) ::munmap(m.lo, m.len);
+}
+
+void StackPool::map_more_locked() {
+  const int prot = PROT_READ | PROT_WRITE;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+  if (guard_) {
+    void* p = ::mmap(nullptr, len_, prot, flags, -1, 0);
+    if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "coreio: mmap of a fiber stack failed");
+    if (::mprotect(p, page_, PROT_NONE) != 0) {
+      const int err = errno;
+      ::munmap(p, len_);
+      throw std::system_error(err, std::generic_category(),
+                              "coreio: mprotect of a stack guard page failed (vm.max_map_count reached? "
+                              "use RuntimeConfig::guard_pages = false for very many live tasks)");
+    }
+    mappings_.push_back(Stack{p, len_, page_});
+    free_.push_back(Stack{p, len_, page_});
+    ++mapped_stacks_;
+    return;
+  }
+  const std::size_t slab = len_ * slab_stacks;
+  void* p = ::mmap(nullptr, slab, prot, flags, -1, 0);
+  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "coreio: mmap of a stack slab failed");
+  mappings_.push_back(Stack{p, slab, 0});
+  // Push in reverse so stacks are handed out low address first.
+  for (std::size_t i = slab_stacks; i-- > 0;) free_.push_back(Stack{static_cast<char*>(p) + i * len_, len_, 0});
+  mapped_stacks_ += slab_stacks;
+}
+
+Stack StackPool::acquire() {
+  std::lock_guard g(mu_);
+  if (free_.empty()) map_more_locked();
+  Stack s = free_.back();
+  free_.pop_back();
+  return s;
+}
+
+void StackPool::release(const Stack* stacks, std::size_t n) {
+  if (n == 0) return;
+  std::lock_guard g(mu_);
+  free_.insert(free_.end(), stacks, stacks + n);
+}
+
+std::size_t StackPool::mapped_stacks() const {
+  std::lock_guard g(mu_);
+  return mapped_stacks_;
+}
+
+} // namespace coreio::detail
