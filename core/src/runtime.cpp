@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "coreio/context_var.hpp"
+#include "coreio/detail/asio_loop.hpp"
 #include "log.hpp"
 #include "overflow.hpp"
 
@@ -359,3 +360,7 @@ Loop& get_running_loop() {
 Loop& get_event_loop() { return get_running_loop(); }
 
 } // namespace coreio
+
+namespace coreio::detail {
+boost::asio::io_context& io_context_of(Loop& loop) noexcept { return loop.impl().io_; }
+} // namespace coreio::detail

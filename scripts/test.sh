@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs the
+# whole test suite through ctest in the given presets (default: release asan tsan).
+#   scripts/test.sh                 release + asan + tsan (what CI runs)
+#   scripts/test.sh debug           one preset
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+presets=("$@")
+[[ ${#presets[@]} -eq 0 ]] && presets=(release asan tsan)
+jobs=$(nproc)
+for p in "${presets[@]}"; do
+  echo "=== coreio: ${p} build ==="
+  cmake --preset "$p" -DCOREIO_BUILD_PERF=OFF -DCOREIO_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build --preset "$p" -j "$jobs"
+  echo "=== coreio: ${p} tests ==="
+  ctest --preset "$p" -j "$jobs"
+done
