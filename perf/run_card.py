@@ -149,9 +149,9 @@ class Card:
         plan = self.plan()
         started = time.monotonic()
         for index, (repeat, bench, runtime) in enumerate(plan, 1):
-            label = f"[{index:3d}/{len(plan)}] rep {repeat + 1}/{self.args.repeat} {bench:<9} {runtime.name:<15}"
             if runtime.name in self.skipped:
                 continue
+            label = f"[{index:3d}/{len(plan)}] rep {repeat + 1}/{self.args.repeat} {bench:<9} {runtime.name:<15}"
             outcome = self.run_one(bench, runtime)
             self.record(repeat, bench, runtime, outcome)
             status = "ok" if outcome.error is None else ("unavailable" if outcome.unavailable else "FAILED")
@@ -175,16 +175,19 @@ class Card:
         return run_server_with_load(argv, loadgen_argv, self.args.timeout, EXIT_UNAVAILABLE)
 
     def record(self, repeat: int, bench: str, runtime: Runtime, outcome: Outcome) -> None:
+        figures = [f for f in outcome.figures if f.bench == bench]
+        if outcome.error is None and not figures:
+            printed = sorted({f.bench for f in outcome.figures})
+            outcome.error = f"printed no figures for bench {bench!r} (only for {', '.join(printed)})"
         if outcome.unavailable:
             self.skip(runtime.name, outcome.error or "runtime not available")
             status = "unavailable"
         elif outcome.error:
             status = "failed"
-            self.failures.append(f"{bench} {runtime.name} (repeat {repeat + 1}): "
-                                 f"{outcome.error.splitlines()[0] if outcome.error else ''}")
+            first_line = outcome.error.splitlines()[0]
+            self.failures.append(f"{bench} {runtime.name} (repeat {repeat + 1}): {first_line}")
         else:
             status = "ok"
-        figures = [f for f in outcome.figures if f.bench == bench]
         for figure in figures:
             if figure.runtime != runtime.name:
                 progress(f"    note: {runtime.name} printed runtime name {figure.runtime!r}")
