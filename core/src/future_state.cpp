@@ -11,8 +11,11 @@ namespace coreio::detail {
 
 FutureStateBase::FutureStateBase() : loop_(current_loop()) {}
 
-FutureStateBase::~FutureStateBase() {
+FutureStateBase::~FutureStateBase() { report_unretrieved("Future"); }
+
+void FutureStateBase::report_unretrieved(const std::string& who) noexcept {
   if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_) {
+    retrieved_ = true; // report once (a Task reports from its own destructor)
     std::string what = "unknown exception";
     try {
       std::rethrow_exception(exc_);
@@ -23,7 +26,7 @@ FutureStateBase::~FutureStateBase() {
       what = "non-std::exception";
     }
     // asyncio's "Task exception was never retrieved" (logged at destruction).
-    log().error("{} exception was never retrieved: {}", describe(), what);
+    log().error("{} exception was never retrieved: {}", who, what);
   }
 }
 

@@ -55,7 +55,7 @@ ThreadParker& this_thread_parker() {
 
 TaskBase::TaskBase() : QueueLink(QueueLink::Kind::task), id_(next_task_id.fetch_add(1, std::memory_order_relaxed)) {}
 
-TaskBase::~TaskBase() = default;
+TaskBase::~TaskBase() { report_unretrieved("Task '" + (name_ ? *name_ : "Task-" + std::to_string(id_)) + "'"); }
 
 std::string TaskBase::name() const {
   std::lock_guard g(lock_);

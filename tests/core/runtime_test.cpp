@@ -34,11 +34,13 @@ TEST_CASE("run cancels and unwinds tasks still pending when main returns") {
       ~Guard() { c->fetch_add(1); }
     };
     std::atomic<int> saw_cancel{0};
+    std::atomic<int> started{0};
     coreio::run(
         [&] {
           for (int i = 0; i < 20; ++i)
             coreio::create_task([&, destroyed] {
               Guard g{destroyed};
+              started++;
               try {
                 coreio::sleep(1h);
               } catch (const coreio::CancelledError&) {
@@ -46,7 +48,9 @@ TEST_CASE("run cancels and unwinds tasks still pending when main returns") {
                 throw;
               }
             });
-          coreio::sleep(5ms);
+          // A task cancelled before it starts never runs its body (asyncio),
+          // so let all of them reach their sleep first.
+          while (started.load() < 20) coreio::sleep(1ms);
         },
         s.config);
     CHECK(destroyed->load() == 20);

@@ -89,6 +89,9 @@ protected:
     return true;
   }
   void finish_locked(Status s);
+  /// asyncio's "exception was never retrieved" log, at most once. Called from
+  /// destructors (so `who` is passed in: virtual dispatch is gone by then).
+  void report_unretrieved(const std::string& who) noexcept;
   /// Called with the outcome already stored and the status published.
   virtual void on_complete() noexcept {}
 
