@@ -24,7 +24,7 @@
 // ready and stops when the last body has returned.
 //
 // Fiber stacks come from fixedsize_stack, i.e. malloc, so only the pages a
-// fiber touches cost memory (about 5 KiB of stack per fiber here). The size
+// fiber touches cost memory (a few KiB of stack per fiber here). The size
 // is the smallest that is safe for each algorithm (--stack-kib changes it):
 // 8 KiB for round_robin, as in Boost.Fiber's own skynet benchmark; neighbours
 // then share pages, about 1.85 faults per fiber against 2.35 with 16 KiB.
