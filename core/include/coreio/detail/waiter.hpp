@@ -130,6 +130,12 @@ private:
 /// The calling task, or this thread's parker when called outside any task.
 Wakeable& current_wakeable();
 
+/// Throws RuntimeError if the caller may not wait: a callback running on a
+/// loop thread outside any task would block its whole loop. Primitives call
+/// it before step 1, only when they are about to wait (an uncontended
+/// acquire from a callback is fine, as it never suspends).
+void ensure_can_suspend();
+
 enum class WaitResult {
   fired,              ///< The notifier fired us; no cancellation pending.
   cancelled,          ///< Cancelled before being fired; w was unlinked.
