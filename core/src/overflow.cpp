@@ -25,7 +25,7 @@ void write_str(const char* s) noexcept {
 void on_segv(int sig, siginfo_t* info, void* uctx) {
   TaskBase* t = current_task_base();
   const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
-  if (t && t->stack_lo_) {
+  if (t && t->stack_lo_ && t->stack_guard_) {
     const auto lo = reinterpret_cast<std::uintptr_t>(t->stack_lo_);
     const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     // A fault within the guard page (or just below it: a large frame can skip it).
@@ -77,7 +77,12 @@ void install_overflow_handler() {
 }
 
 void setup_thread_altstack() {
-  // 64 KiB: enough for the handler and for sanitizers' own reporting.
+  // Keep an alternate stack someone else installed (ASan gives every thread
+  // one and unmaps it itself at thread exit: replacing it would make ASan
+  // unmap ours). The handler needs little room, so any existing one will do.
+  stack_t current{};
+  if (::sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
+  // 64 KiB: enough for the handler and for the default action's core dump path.
   constexpr std::size_t size = 64 * 1024;
   thread_local std::unique_ptr<char[]> altstack;
   if (altstack) return;
