@@ -439,14 +439,15 @@ void LoopImpl::run_task(TaskBase* t) {
     Stack s = stacks_.get();
     t->stack_lo_ = s.lo;
     t->stack_len_ = s.len;
+    t->stack_guard_ = s.guard;
     t->tsan_fiber_ = sanitizer::tsan_create_fiber();
     t->fctx_ = ctx::make_fcontext(s.top(), s.usable(), fiber_entry);
   }
 
   const bool debug = debug_.load(std::memory_order_relaxed);
   const auto t0 = debug ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-  const std::size_t guard = rt_.stacks().guard_bytes();
-  sanitizer::start_switch(&asan_fake_stack_, static_cast<char*>(t->stack_lo_) + guard, t->stack_len_ - guard);
+  sanitizer::start_switch(&asan_fake_stack_, static_cast<char*>(t->stack_lo_) + t->stack_guard_,
+                          t->stack_len_ - t->stack_guard_);
   sanitizer::tsan_switch_to(t->tsan_fiber_);
   ctx::transfer_t back = ctx::jump_fcontext(t->fctx_, t);
   sanitizer::finish_switch(asan_fake_stack_);
@@ -486,7 +487,7 @@ void LoopImpl::run_task(TaskBase* t) {
 void LoopImpl::finish_task(TaskBase* t) {
   t->state_.store(COMPLETE, std::memory_order_release);
   if (t->stack_lo_) {
-    stacks_.put(Stack{t->stack_lo_, t->stack_len_, rt_.stacks().guard_bytes()});
+    stacks_.put(Stack{t->stack_lo_, t->stack_len_, t->stack_guard_});
     t->stack_lo_ = nullptr;
     sanitizer::tsan_destroy_fiber(std::exchange(t->tsan_fiber_, nullptr));
   }

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <new>
 #include <system_error>
+
+#include "log.hpp"
 
 namespace coreio::detail {
 
@@ -13,6 +16,13 @@ namespace {
 constexpr std::size_t slab_stacks = 64;
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
+std::size_t max_map_count() {
+  std::ifstream f("/proc/sys/vm/max_map_count");
+  std::size_t n = 0;
+  if (f >> n && n > 0) return n;
+  return 65530; // the kernel default
+}
 } // namespace
 
 StackPool::StackPool(std::size_t stack_size, bool guard_pages)
@@ -20,32 +30,43 @@ StackPool::StackPool(std::size_t stack_size, bool guard_pages)
   // 16 KiB minimum: the fiber entry frame, exception unwinding and spdlog need room.
   const std::size_t usable = round_up(stack_size < 16 * 1024 ? 16 * 1024 : stack_size, page_);
   len_ = usable + (guard_ ? page_ : 0);
+  // Each guarded stack is 2 mappings; spend at most half the map count on them.
+  guard_budget_ = guard_ ? max_map_count() / 4 : 0;
 }
 
 StackPool::~StackPool() {
   for (const Stack& m : mappings_) ::munmap(m.lo, m.len);
 }
 
-void StackPool::map_more_locked() {
+void StackPool::map_guarded_locked() {
   const int prot = PROT_READ | PROT_WRITE;
   const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
-  if (guard_) {
-    void* p = ::mmap(nullptr, len_, prot, flags, -1, 0);
-    if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "coreio: mmap of a fiber stack failed");
-    if (::mprotect(p, page_, PROT_NONE) != 0) {
-      const int err = errno;
-      ::munmap(p, len_);
-      throw std::system_error(err, std::generic_category(),
-                              "coreio: mprotect of a stack guard page failed (vm.max_map_count reached? "
-                              "use RuntimeConfig::guard_pages = false for very many live tasks)");
-    }
+  void* p = ::mmap(nullptr, len_, prot, flags, -1, 0);
+  if (p != MAP_FAILED && ::mprotect(p, page_, PROT_NONE) == 0) {
     mappings_.push_back(Stack{p, len_, page_});
     free_.push_back(Stack{p, len_, page_});
     ++mapped_stacks_;
+    ++guarded_;
     return;
   }
+  if (p != MAP_FAILED) ::munmap(p, len_);
+  // The kernel refused (typically vm.max_map_count): stop guarding.
+  guard_budget_ = guarded_;
+  map_slab_locked();
+}
+
+void StackPool::map_slab_locked() {
+  if (guard_ && !warned_) {
+    warned_ = true;
+    log().warn("coreio: {} guarded fiber stacks in use; further stacks have no guard page "
+               "(vm.max_map_count). Set RuntimeConfig::guard_pages = false for very many live "
+               "tasks, or raise vm.max_map_count to keep every stack guarded",
+               guarded_);
+  }
+  // A guarded layout keeps its length (usable + one page) so a stack from
+  // either kind fits every task; the extra page is simply unused.
   const std::size_t slab = len_ * slab_stacks;
-  void* p = ::mmap(nullptr, slab, prot, flags, -1, 0);
+  void* p = ::mmap(nullptr, slab, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "coreio: mmap of a stack slab failed");
   mappings_.push_back(Stack{p, slab, 0});
   // Push in reverse so stacks are handed out low address first.
@@ -55,7 +76,10 @@ void StackPool::map_more_locked() {
 
 Stack StackPool::acquire() {
   std::lock_guard g(mu_);
-  if (free_.empty()) map_more_locked();
+  if (free_.empty()) {
+    if (guard_ && guarded_ < guard_budget_) map_guarded_locked();
+    else map_slab_locked();
+  }
   Stack s = free_.back();
   free_.pop_back();
   return s;

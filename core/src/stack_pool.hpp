@@ -7,12 +7,18 @@
 // stacks is what keeps spawn-heavy work fast (DESIGN.md "Tasks are fibers").
 //
 // Two layouts:
-//  - guard_pages = true (default): one mapping per stack, its lowest page
-//    PROT_NONE. An overflow faults on the guard page; overflow.cpp turns the
-//    fault into a message naming the task. Costs 2 kernel mappings per stack
-//    (vm.max_map_count, 65530 by default, bounds live stacks to ~32,000).
-//  - guard_pages = false: stacks carved from 64-stack slabs, one mapping per
-//    slab: a million suspended tasks fit in ~16,000 mappings.
+//  - guarded: one mapping per stack, its lowest page PROT_NONE. An overflow
+//    faults on the guard page; overflow.cpp turns the fault into a message
+//    naming the task. Costs 2 kernel mappings per stack.
+//  - slab: stacks carved from 64-stack slabs, one mapping per slab, no guard:
+//    a million suspended tasks fit in ~16,000 mappings.
+// With guard_pages = true (default) stacks are guarded up to a budget of a
+// quarter of vm.max_map_count (65530 by default: ~16,000 stacks), leaving the
+// rest for malloc, libraries and other runtimes; past it (or if the kernel
+// refuses a guard anyway) new stacks come from slabs and a warning is logged
+// once. So a program with 100,000 suspended tasks runs instead of failing,
+// and an overflow in the first 16,000 stacks is still caught. guard_pages =
+// false uses slabs only (fastest to map, and the mode for a million tasks).
 // MAP_NORESERVE: only touched pages count; a 256 KiB stack typically uses 1-2.
 #pragma once
 
@@ -42,11 +48,11 @@ public:
 
   [[nodiscard]] std::size_t stack_len() const noexcept { return len_; }
   [[nodiscard]] bool guard_pages() const noexcept { return guard_; }
-  [[nodiscard]] std::size_t guard_bytes() const noexcept { return guard_ ? page_ : 0; }
   [[nodiscard]] std::size_t mapped_stacks() const;
 
 private:
-  void map_more_locked();
+  void map_guarded_locked();
+  void map_slab_locked();
 
   std::size_t len_;
   bool guard_;
@@ -55,6 +61,9 @@ private:
   std::vector<Stack> free_;
   std::vector<Stack> mappings_; ///< every mapping made (unmapped in the destructor)
   std::size_t mapped_stacks_ = 0;
+  std::size_t guarded_ = 0;       ///< guarded stacks mapped so far
+  std::size_t guard_budget_ = 0;  ///< most guarded stacks before falling back to slabs
+  bool warned_ = false;
 };
 
 /// A loop's private stash of warm stacks (loop thread only).

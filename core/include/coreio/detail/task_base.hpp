@@ -114,6 +114,7 @@ public:
   std::shared_ptr<const ContextData> context_;
 
   /// Guards the fields below (cancellation and the awaited future).
+  std::size_t stack_guard_ = 0; ///< Bytes of guard page at stack_lo_ (0: an unguarded slab stack).
   mutable SpinLock lock_;
   /// A cancellation waits to be delivered (asyncio's _must_cancel).
   std::atomic<bool> must_cancel_{false};
