@@ -55,7 +55,12 @@ ThreadParker& this_thread_parker() {
 
 TaskBase::TaskBase() : QueueLink(QueueLink::Kind::task), id_(next_task_id.fetch_add(1, std::memory_order_relaxed)) {}
 
-TaskBase::~TaskBase() { report_unretrieved("Task '" + (name_ ? *name_ : "Task-" + std::to_string(id_)) + "'"); }
+TaskBase::~TaskBase() {
+  // Build the name only when there is something to report: this runs for
+  // every task, and formatting "Task-<id>" would cost an allocation each.
+  if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_)
+    report_unretrieved("Task '" + (name_ ? *name_ : "Task-" + std::to_string(id_)) + "'");
+}
 
 std::string TaskBase::name() const {
   std::lock_guard g(lock_);
