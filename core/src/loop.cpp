@@ -39,7 +39,8 @@ void ensure_can_suspend() {
 }
 
 LoopImpl::LoopImpl(RuntimeImpl& rt, std::size_t index)
-    : io_(1), rt_(rt), index_(index), facade_(*this), stealing_(rt.stealing()), lifo_enabled_(rt.lifo_slot()),
+    : io_(1), io_work_(io_.get_executor()), rt_(rt), index_(index), facade_(*this), stealing_(rt.stealing()),
+      lifo_enabled_(rt.lifo_slot()),
       rng_(0x9E3779B97F4A7C15ull * (index + 1)), wake_timer_(io_),
       stacks_(rt.stacks(), rt.config().stack_cache_per_loop) {
   debug_.store(rt.config().debug, std::memory_order_relaxed);

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -118,6 +119,11 @@ public:
   static void switch_to_loop(TaskBase* t) noexcept;
 
   boost::asio::io_context io_;
+  /// Keeps io_ from running out of work. An io_context with no outstanding
+  /// work stops itself, and a stopped one returns from run_one()/poll() at
+  /// once without running anything, so an idle loop would spin and never see
+  /// IO (or an unpark() post) again.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> io_work_;
   LoopCounters counters_;
   std::atomic<bool> debug_{false};
   std::mutex handler_mu_;

@@ -1,0 +1,322 @@
+// use_task: a Boost.Asio completion token that awaits any Asio operation from
+// a coreio task (the one public core header that includes Asio; STYLE.md 15).
+//
+//     std::size_t n = sock.async_read_some(buf, coreio::use_task);   // suspends the task
+//     auto [ec, m] = sock.async_read_some(buf, coreio::use_task_ec); // error as a value
+//     timer.async_wait(coreio::use_task);
+//
+// Any Asio-based library (Boost.Beast, ...) works the same way, because the
+// token goes through asio::async_result.
+//
+// # How one operation is awaited
+//  1. initiate() builds a TaskOp on the calling fiber's stack: the result slot,
+//     an `outstanding` count of 1 (the handler), and a cancellation_signal
+//     whose slot is the handler's associated cancellation slot.
+//  2. The operation is started on its I/O object's thread: inline when the
+//     task already runs on the loop that owns the object's io_context, else
+//     posted there. So an Asio object is only ever touched by its own loop
+//     thread, even after the task migrated (that is what makes ssl::stream and
+//     other strand-bound objects safe to use from any task).
+//  3. The task suspends until `outstanding` reaches 0.
+//  4. The handler runs on the I/O object's loop thread: it takes a reference
+//     to the waiting task, stores the result, decrements `outstanding` (its
+//     last access to the TaskOp) and wakes the task, which is queued where the
+//     scheduler puts woken tasks. The fiber is never resumed inside the handler.
+//  5. If the task is cancelled while waiting, it increments `outstanding` and
+//     posts an emitter to the object's executor. The emitter runs on the loop
+//     thread, so it is serialized with the handler: if the handler has not run
+//     yet it emits cancellation_type::terminal, then it decrements and wakes.
+//     The task keeps waiting until both are done, because the operation may
+//     still reference the task's buffers. An operation that ended with an
+//     error after the cancellation was requested (operation_aborted,
+//     typically) raises CancelledError; one that completed successfully
+//     anyway returns its result, and the cancellation stays pending for the
+//     task's next suspension point (no data is lost).
+//
+// Thread safety: each use_task wait belongs to the calling task. Operations on
+// distinct Asio objects may be awaited from any task on any loop. One object
+// may have at most one outstanding operation per direction (one read and one
+// write on a socket), as Asio requires; initiate them from tasks that do not
+// race on the object itself. The object's io_context must be run by a single
+// thread, as every coreio loop's is (the handler and the cancellation emitter
+// are serialized by running on that thread).
+// Resumes on: the loop that ran the completion handler (the I/O object's
+// loop) for an unpinned task; a pinned task is posted back to its own loop.
+// Cancellation: task.cancel() cancels the operation through Asio's
+// per-operation cancellation (cancellation_type::terminal). An operation that
+// does not support per-operation cancellation runs to completion first.
+// A pending cancellation raises CancelledError before the operation starts.
+// Throws: boost::system::system_error for an error code (use_task_ec returns
+// it instead), the operation's exception_ptr if its signature has one,
+// CancelledError when cancelled, RuntimeError when the operation was
+// destroyed without completing (its io_context shut down) or when called from
+// a callback running on a loop (it would block the loop).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include "coreio/detail/waiter.hpp"
+
+namespace coreio {
+
+/// The completion token type: `op(args..., coreio::use_task)` suspends the
+/// calling task until the operation completes and returns its result.
+struct use_task_t {
+  constexpr use_task_t() noexcept = default;
+};
+
+/// Await an Asio operation; errors are thrown as boost::system::system_error.
+inline constexpr use_task_t use_task{};
+
+/// Await an Asio operation and get every handler argument, error included,
+/// as a std::tuple (asio::as_tuple over use_task): `auto [ec, n] = ...`.
+inline constexpr boost::asio::as_tuple_t<use_task_t> use_task_ec{use_task};
+
+namespace detail {
+
+/// True if the calling thread is the loop thread that runs `ctx`.
+[[nodiscard]] bool on_loop_of(const boost::asio::execution_context& ctx) noexcept;
+
+/// The signature-independent half of a use_task wait (use_task.cpp).
+class TaskOpBase {
+public:
+  TaskOpBase(const TaskOpBase&) = delete;
+  TaskOpBase& operator=(const TaskOpBase&) = delete;
+
+  /// Steps 3 and 5: suspends until the handler (and a posted emitter, if any)
+  /// ran. Returns true if this wait asked the operation to cancel.
+  bool wait();
+
+  /// Step 5's emitter. Runs on the I/O object's thread.
+  void emit_cancel() noexcept;
+
+  /// Step 4's tail: called by the handler after it stored the result.
+  void complete() noexcept {
+    WakeRef target(target_);
+    // Relaxed: read only by emit_cancel(), which runs on this same thread.
+    completed_.store(true, std::memory_order_relaxed);
+    // Release: the stored result happens-before the waiter's Acquire load of
+    // outstanding_ in wait(). This is our last access to *this.
+    outstanding_.fetch_sub(1, std::memory_order_release);
+    target.wake();
+  }
+
+  /// The handler was destroyed without being invoked (its io_context shut down).
+  void abandon() noexcept {
+    abandoned_ = true; // published by complete()'s Release decrement
+    complete();
+  }
+
+  [[nodiscard]] boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
+
+  /// How wait() reaches the object's thread to emit a cancellation.
+  using PostCancel = void (*)(void* executor, TaskOpBase& op);
+  void set_canceller(PostCancel post, void* executor) noexcept {
+    post_cancel_ = post;
+    executor_ = executor;
+  }
+
+protected:
+  /// Throws RuntimeError where a task cannot suspend; binds to the caller.
+  TaskOpBase();
+  ~TaskOpBase() = default;
+
+  /// Throws for an operation destroyed without completing.
+  void check_abandoned() const;
+
+private:
+  Wakeable* target_;
+  /// 1 for the handler, +1 while a posted emitter is pending (step 5).
+  std::atomic<std::uint32_t> outstanding_{1};
+  /// Written and read on the object's thread only (handler, emitter).
+  std::atomic<bool> completed_{false};
+  bool abandoned_ = false;
+  boost::asio::cancellation_signal signal_;
+  PostCancel post_cancel_ = nullptr;
+  void* executor_ = nullptr;
+};
+
+// ---- mapping a handler signature to what use_task returns ----
+
+template <class... T>
+struct TaskOpValues {
+  using type = std::tuple<T...>;
+  template <class Tuple, std::size_t... I>
+  static type take(Tuple&& t, std::index_sequence<I...>) {
+    return type(std::move(std::get<I>(t))...);
+  }
+};
+template <class T>
+struct TaskOpValues<T> {
+  using type = T;
+  template <class Tuple, std::size_t I>
+  static type take(Tuple&& t, std::index_sequence<I>) {
+    return std::move(std::get<I>(t));
+  }
+};
+template <>
+struct TaskOpValues<> {
+  using type = void;
+};
+
+/// Leading error_code / exception_ptr arguments are checked and dropped.
+template <class... A>
+struct TaskOpSignature : TaskOpValues<A...> {
+  static constexpr std::size_t skip = 0;
+};
+template <class... A>
+struct TaskOpSignature<boost::system::error_code, A...> : TaskOpValues<A...> {
+  static constexpr std::size_t skip = 1;
+};
+template <class... A>
+struct TaskOpSignature<std::exception_ptr, A...> : TaskOpValues<A...> {
+  static constexpr std::size_t skip = 1;
+};
+
+template <class T>
+struct is_error_tuple : std::false_type {};
+template <class... A>
+struct is_error_tuple<std::tuple<boost::system::error_code, A...>> : std::true_type {};
+
+/// A use_task wait for handler arguments `A...` (decayed).
+template <class... A>
+class TaskOp final : public TaskOpBase {
+public:
+  using Sig = TaskOpSignature<A...>;
+  using return_type = typename Sig::type;
+
+  /// The completion handler given to the operation. Move-only; carries the
+  /// cancellation slot; completes the op when invoked, or abandons it when
+  /// destroyed uninvoked.
+  class Handler {
+  public:
+    using cancellation_slot_type = boost::asio::cancellation_slot;
+
+    explicit Handler(TaskOp& op) noexcept : op_(&op) {}
+    Handler(Handler&& o) noexcept : op_(std::exchange(o.op_, nullptr)) {}
+    Handler& operator=(Handler&&) = delete;
+    ~Handler() {
+      if (op_) op_->abandon();
+    }
+
+    [[nodiscard]] cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
+
+    template <class... V>
+    void operator()(V&&... v) {
+      TaskOp* op = std::exchange(op_, nullptr);
+      op->result_.emplace(std::forward<V>(v)...);
+      op->complete();
+    }
+
+  private:
+    TaskOp* op_;
+  };
+
+  TaskOp() = default;
+
+  [[nodiscard]] Handler handler() noexcept { return Handler(*this); }
+
+  /// After wait(): the value, or the error / cancellation as an exception.
+  return_type take(bool cancel_requested) {
+    check_abandoned();
+    auto& r = *result_;
+    if constexpr (Sig::skip == 1) {
+      const auto& first = std::get<0>(r);
+      if (first) {
+        if (cancel_requested) throw_cancelled();
+        if constexpr (std::is_same_v<std::decay_t<decltype(first)>, std::exception_ptr>) std::rethrow_exception(first);
+        else throw boost::system::system_error(first);
+      }
+    } else if constexpr (sizeof...(A) == 1) {
+      // use_task_ec: the error comes back as a value, except our own cancellation.
+      if constexpr (is_error_tuple<std::tuple_element_t<0, std::tuple<A...>>>::value)
+        if (cancel_requested && std::get<0>(std::get<0>(r))) throw_cancelled();
+    }
+    if constexpr (!std::is_void_v<return_type>) {
+      constexpr std::size_t n = sizeof...(A) - Sig::skip;
+      return take_values(r, std::make_index_sequence<n>{});
+    }
+  }
+
+private:
+  template <std::size_t... I>
+  return_type take_values(std::tuple<A...>& r, std::index_sequence<I...>) {
+    return Sig::take(r, std::index_sequence<(I + Sig::skip)...>{});
+  }
+
+  std::optional<std::tuple<A...>> result_;
+};
+
+template <class Executor>
+void post_cancel_to(void* executor, TaskOpBase& op) {
+  boost::asio::post(*static_cast<Executor*>(executor), [&op] { op.emit_cancel(); });
+}
+
+/// Steps 2-3 and 5: starts `init(handler, args...)` on its I/O object's
+/// thread and suspends until it completed. Returns true if the wait asked the
+/// operation to cancel. `init` and `args` must live until this returns (they
+/// do: the caller's frame waits here).
+template <class Op, class Initiation, class... Args>
+bool run_task_op(Op& op, Initiation& init, Args&&... args) {
+  if constexpr (requires { init.get_executor(); }) {
+    auto ex = init.get_executor();
+    op.set_canceller(&post_cancel_to<decltype(ex)>, &ex);
+    const boost::asio::execution_context& ctx = boost::asio::query(ex, boost::asio::execution::context);
+    if (on_loop_of(ctx)) {
+      std::move(init)(op.handler(), std::forward<Args>(args)...);
+    } else {
+      // The handler travels with the posted function: if the io_context drops
+      // it unrun, the handler's destructor abandons the op and wakes us.
+      boost::asio::post(ex, [&init, h = op.handler(), &args...]() mutable {
+        std::move(init)(std::move(h), std::forward<Args>(args)...);
+      });
+    }
+    return op.wait();
+  } else {
+    // No executor to reach: the operation starts here, and a cancellation is
+    // emitted from the waiting task's thread (safe only for operations whose
+    // cancellation handler tolerates that; every Asio I/O object's initiation
+    // has an executor, so this is for hand-written initiations).
+    std::move(init)(op.handler(), std::forward<Args>(args)...);
+    return op.wait();
+  }
+}
+
+} // namespace detail
+} // namespace coreio
+
+namespace boost::asio {
+
+/// use_task for a single-signature Asio operation (see coreio/use_task.hpp).
+template <class R, class... A>
+class async_result<coreio::use_task_t, R(A...)> {
+public:
+  using return_type = typename coreio::detail::TaskOp<std::decay_t<A>...>::return_type;
+
+  template <class Initiation, class... Args>
+  static return_type initiate(Initiation&& init, coreio::use_task_t, Args&&... args) {
+    coreio::detail::check_cancel();
+    coreio::detail::TaskOp<std::decay_t<A>...> op;
+    const bool cancel_requested = coreio::detail::run_task_op(op, init, std::forward<Args>(args)...);
+    return op.take(cancel_requested);
+  }
+};
+
+} // namespace boost::asio
