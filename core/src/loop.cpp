@@ -231,7 +231,13 @@ void LoopImpl::push_task(TaskBase* t, bool wake) noexcept {
     return;
   }
   if (wake && lifo_enabled_ && current_) {
-    if (TaskBase* prev = std::exchange(lifo_slot_, t)) ring_push(prev);
+    // The LIFO slot is not stealable, so filling it gives idle loops nothing
+    // to do: wake one only if the slot's previous task went to the ring
+    // (Tokio's schedule_local). Notifying on every wake made an idle loop
+    // unpark, search, find nothing and park again once per message.
+    TaskBase* prev = std::exchange(lifo_slot_, t);
+    if (!prev) return;
+    ring_push(prev);
   } else {
     ring_push(t);
   }
