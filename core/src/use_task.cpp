@@ -16,26 +16,48 @@ TaskOpBase::TaskOpBase() : target_(nullptr) {
   target_ = &current_wakeable();
 }
 
-bool TaskOpBase::wait() {
-  bool requested = false;
+TaskOpEnd TaskOpBase::wait(TaskOpClock::time_point deadline) {
+  TaskOpEnd end = TaskOpEnd::completed;
+  const bool has_deadline = deadline != TaskOpClock::time_point::max();
+  Ref<HandleState> alarm; // step 6: wakes us at the deadline
+  if (has_deadline) {
+    LoopImpl* loop = current_loop();
+    if (!loop || !loop->current())
+      throw RuntimeError("coreio::use_task: a deadline (use_task_for/use_task_until) needs a task");
+    alarm = Ref<HandleState>::adopt(
+        new HandleState([w = WakeRef(target_)]() mutable { w.wake(); }, QueueLink::Kind::timer));
+    alarm->when_ = deadline;
+    loop->post(alarm.get());
+  }
+  auto request_stop = [&](TaskOpEnd why) {
+    end = why;
+    if (post_cancel_) {
+      // Relaxed: the post below publishes the increment to the emitter
+      // (the executor's queue orders it), and only this thread waits on it.
+      outstanding_.fetch_add(1, std::memory_order_relaxed);
+      post_cancel_(executor_, *this);
+    } else {
+      signal_.emit(boost::asio::cancellation_type::terminal);
+    }
+  };
   for (;;) {
     // Acquire: pairs with the Release decrements in complete() and
     // emit_cancel(); the handler's result is visible once this reads 0.
-    if (outstanding_.load(std::memory_order_acquire) == 0) return requested;
-    if (!requested && cancel_pending()) {
-      requested = true;
-      if (post_cancel_) {
-        // Relaxed: the post below publishes the increment to the emitter
-        // (the executor's queue orders it), and only this thread waits on it.
-        outstanding_.fetch_add(1, std::memory_order_relaxed);
-        post_cancel_(executor_, *this);
-      } else {
-        signal_.emit(boost::asio::cancellation_type::terminal);
+    if (outstanding_.load(std::memory_order_acquire) == 0) break;
+    if (end == TaskOpEnd::completed) {
+      if (cancel_pending()) {
+        request_stop(TaskOpEnd::cancelled);
+        continue;
       }
-      continue;
+      if (has_deadline && TaskOpClock::now() >= deadline) {
+        request_stop(TaskOpEnd::timed_out);
+        continue;
+      }
     }
     suspend_current();
   }
+  if (alarm) alarm->cancel();
+  return end;
 }
 
 void TaskOpBase::emit_cancel() noexcept {
@@ -45,6 +67,11 @@ void TaskOpBase::emit_cancel() noexcept {
   // Release: pairs with the Acquire load in wait(). Last access to *this.
   outstanding_.fetch_sub(1, std::memory_order_release);
   target.wake();
+}
+
+void TaskOpBase::raise_if_stopped(TaskOpEnd end) {
+  if (end == TaskOpEnd::cancelled) throw_cancelled();
+  if (end == TaskOpEnd::timed_out) throw TimeoutError();
 }
 
 void TaskOpBase::check_abandoned() const {

@@ -139,6 +139,21 @@ COREIO_TEST_CASE("a socket round trip with use_task and asio::async_write") {
   server.get();
 }
 
+COREIO_TEST_CASE("use_task_for cancels an operation that outlasts its deadline with TimeoutError") {
+  asio::steady_timer slow(here(), 1h);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(slow.async_wait(coreio::use_task_for(20ms)), coreio::TimeoutError);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= 20ms);
+  CHECK(took < 5s);
+  // An operation that finishes in time returns normally, and the task goes on.
+  asio::steady_timer quick(here(), 1ms);
+  quick.async_wait(coreio::use_task_for(10s));
+  // use_task_ec returns errors as values, but its own timeout still raises.
+  CHECK_THROWS_AS(slow.async_wait(boost::asio::as_tuple(coreio::use_task_until(std::chrono::steady_clock::now()))),
+                  coreio::TimeoutError);
+}
+
 TEST_CASE("a plain OS thread blocks in use_task until the loop completes the operation") {
   coreio::Runtime rt({.loops = 1});
   asio::steady_timer timer(coreio::detail::io_context_of(rt.loop(0)), 10ms);

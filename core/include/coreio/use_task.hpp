@@ -4,6 +4,7 @@
 //     std::size_t n = sock.async_read_some(buf, coreio::use_task);   // suspends the task
 //     auto [ec, m] = sock.async_read_some(buf, coreio::use_task_ec); // error as a value
 //     timer.async_wait(coreio::use_task);
+//     sock.async_connect(ep, coreio::use_task_for(5s));             // TimeoutError after 5 s
 //
 // Any Asio-based library (Boost.Beast, ...) works the same way, because the
 // token goes through asio::async_result.
@@ -32,6 +33,10 @@
 //     typically) raises CancelledError; one that completed successfully
 //     anyway returns its result, and the cancellation stays pending for the
 //     task's next suspension point (no data is lost).
+//  6. A deadline (use_task_for / use_task_until, a coreio extension) arms a
+//     timer on the task's loop that wakes the task; past the deadline the
+//     task requests cancellation exactly as in step 5, and an operation that
+//     then ends with an error raises TimeoutError instead of CancelledError.
 //
 // Thread safety: each use_task wait belongs to the calling task. Operations on
 // distinct Asio objects may be awaited from any task on any loop. One object
@@ -48,12 +53,14 @@
 // A pending cancellation raises CancelledError before the operation starts.
 // Throws: boost::system::system_error for an error code (use_task_ec returns
 // it instead), the operation's exception_ptr if its signature has one,
-// CancelledError when cancelled, RuntimeError when the operation was
+// CancelledError when cancelled, TimeoutError past a deadline (deadlines need
+// a task: RuntimeError on a plain thread), RuntimeError when the operation was
 // destroyed without completing (its io_context shut down) or when called from
 // a callback running on a loop (it would block the loop).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -80,10 +87,28 @@ namespace coreio {
 /// calling task until the operation completes and returns its result.
 struct use_task_t {
   constexpr use_task_t() noexcept = default;
+  /// Past this point the operation is cancelled and the await raises
+  /// TimeoutError (max(): no deadline). Set by use_task_for / use_task_until.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 /// Await an Asio operation; errors are thrown as boost::system::system_error.
 inline constexpr use_task_t use_task{};
+
+/// use_task with a deadline (coreio extension; asyncio spells it
+/// `wait_for(op, timeout)`): the operation is cancelled at `when`, and the
+/// await then raises TimeoutError.
+[[nodiscard]] inline use_task_t use_task_until(std::chrono::steady_clock::time_point when) noexcept {
+  use_task_t t;
+  t.deadline = when;
+  return t;
+}
+
+/// use_task with a timeout, counted from now (see use_task_until).
+template <class Rep, class Period>
+[[nodiscard]] use_task_t use_task_for(std::chrono::duration<Rep, Period> timeout) {
+  return use_task_until(std::chrono::steady_clock::now() + std::chrono::ceil<std::chrono::nanoseconds>(timeout));
+}
 
 /// Await an Asio operation and get every handler argument, error included,
 /// as a std::tuple (asio::as_tuple over use_task): `auto [ec, n] = ...`.
@@ -94,15 +119,24 @@ namespace detail {
 /// True if the calling thread is the loop thread that runs `ctx`.
 [[nodiscard]] bool on_loop_of(const boost::asio::execution_context& ctx) noexcept;
 
+/// How a use_task wait ended.
+enum class TaskOpEnd {
+  completed, ///< The handler ran; nobody asked the operation to stop.
+  cancelled, ///< The task was cancelled while waiting; the operation was asked to stop.
+  timed_out, ///< The deadline passed; the operation was asked to stop.
+};
+
+using TaskOpClock = std::chrono::steady_clock;
+
 /// The signature-independent half of a use_task wait (use_task.cpp).
 class TaskOpBase {
 public:
   TaskOpBase(const TaskOpBase&) = delete;
   TaskOpBase& operator=(const TaskOpBase&) = delete;
 
-  /// Steps 3 and 5: suspends until the handler (and a posted emitter, if any)
-  /// ran. Returns true if this wait asked the operation to cancel.
-  bool wait();
+  /// Steps 3, 5 and 6: suspends until the handler (and a posted emitter, if
+  /// any) ran. Says whether, and why, the operation was asked to stop.
+  TaskOpEnd wait(TaskOpClock::time_point deadline = TaskOpClock::time_point::max());
 
   /// Step 5's emitter. Runs on the I/O object's thread.
   void emit_cancel() noexcept;
@@ -140,6 +174,9 @@ protected:
 
   /// Throws for an operation destroyed without completing.
   void check_abandoned() const;
+  /// For an operation that failed after wait() asked it to stop: throws
+  /// CancelledError (cancelled) or TimeoutError (timed_out); else returns.
+  static void raise_if_stopped(TaskOpEnd end);
 
 private:
   Wakeable* target_;
@@ -233,21 +270,27 @@ public:
 
   [[nodiscard]] Handler handler() noexcept { return Handler(*this); }
 
-  /// After wait(): the value, or the error / cancellation as an exception.
-  return_type take(bool cancel_requested) {
+  /// After wait(): every handler argument as stored (throws RuntimeError if
+  /// the operation was abandoned).
+  [[nodiscard]] std::tuple<A...>& values() {
     check_abandoned();
-    auto& r = *result_;
+    return *result_;
+  }
+
+  /// After wait(): the value, or the error / cancellation / timeout as an exception.
+  return_type take(TaskOpEnd end) {
+    auto& r = values();
     if constexpr (Sig::skip == 1) {
       const auto& first = std::get<0>(r);
       if (first) {
-        if (cancel_requested) throw_cancelled();
+        raise_if_stopped(end);
         if constexpr (std::is_same_v<std::decay_t<decltype(first)>, std::exception_ptr>) std::rethrow_exception(first);
         else throw boost::system::system_error(first);
       }
     } else if constexpr (sizeof...(A) == 1) {
       // use_task_ec: the error comes back as a value, except our own cancellation.
       if constexpr (is_error_tuple<std::tuple_element_t<0, std::tuple<A...>>>::value)
-        if (cancel_requested && std::get<0>(std::get<0>(r))) throw_cancelled();
+        if (std::get<0>(std::get<0>(r))) raise_if_stopped(end);
     }
     if constexpr (!std::is_void_v<return_type>) {
       constexpr std::size_t n = sizeof...(A) - Sig::skip;
@@ -269,12 +312,12 @@ void post_cancel_to(void* executor, TaskOpBase& op) {
   boost::asio::post(*static_cast<Executor*>(executor), [&op] { op.emit_cancel(); });
 }
 
-/// Steps 2-3 and 5: starts `init(handler, args...)` on its I/O object's
-/// thread and suspends until it completed. Returns true if the wait asked the
-/// operation to cancel. `init` and `args` must live until this returns (they
-/// do: the caller's frame waits here).
+/// Steps 2-6: starts `init(handler, args...)` on its I/O object's thread and
+/// suspends until it completed. Says whether the wait asked the operation to
+/// stop. `init` and `args` must live until this returns (they do: the
+/// caller's frame waits here).
 template <class Op, class Initiation, class... Args>
-bool run_task_op(Op& op, Initiation& init, Args&&... args) {
+TaskOpEnd run_task_op(Op& op, TaskOpClock::time_point deadline, Initiation& init, Args&&... args) {
   if constexpr (requires { init.get_executor(); }) {
     auto ex = init.get_executor();
     op.set_canceller(&post_cancel_to<decltype(ex)>, &ex);
@@ -288,14 +331,14 @@ bool run_task_op(Op& op, Initiation& init, Args&&... args) {
         std::move(init)(std::move(h), std::forward<Args>(args)...);
       });
     }
-    return op.wait();
+    return op.wait(deadline);
   } else {
     // No executor to reach: the operation starts here, and a cancellation is
     // emitted from the waiting task's thread (safe only for operations whose
     // cancellation handler tolerates that; every Asio I/O object's initiation
     // has an executor, so this is for hand-written initiations).
     std::move(init)(op.handler(), std::forward<Args>(args)...);
-    return op.wait();
+    return op.wait(deadline);
   }
 }
 
@@ -311,11 +354,11 @@ public:
   using return_type = typename coreio::detail::TaskOp<std::decay_t<A>...>::return_type;
 
   template <class Initiation, class... Args>
-  static return_type initiate(Initiation&& init, coreio::use_task_t, Args&&... args) {
+  static return_type initiate(Initiation&& init, coreio::use_task_t token, Args&&... args) {
     coreio::detail::check_cancel();
     coreio::detail::TaskOp<std::decay_t<A>...> op;
-    const bool cancel_requested = coreio::detail::run_task_op(op, init, std::forward<Args>(args)...);
-    return op.take(cancel_requested);
+    const auto end = coreio::detail::run_task_op(op, token.deadline, init, std::forward<Args>(args)...);
+    return op.take(end);
   }
 };
 
