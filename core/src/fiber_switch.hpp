@@ -1,4 +1,13 @@
-// Sanitizer annotations for fiber switches.
+// What every fiber switch must tell the C++ runtime and the sanitizers.
+//
+// The C++ runtime keeps its exception-handling state (the caught-exception
+// stack behind `throw;` and std::current_exception(), and the uncaught count
+// behind std::uncaught_exceptions()) in a thread-local (__cxa_eh_globals).
+// A task that suspends inside a catch block would otherwise leave its caught
+// exception on the loop thread's stack, where the next task's catch blocks
+// push and pop over it, and a migrated task would resume reading another
+// thread's. swap_eh_state() makes that state per fiber: the loop swaps it in
+// before jumping to a task and out again when the task switches back.
 //
 // ASan must be told when the stack changes, or it reports false stack
 // overflows / use-after-return on every switch; TSan must be told which
@@ -9,6 +18,11 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
+
+#include <cxxabi.h>
+
+#include "coreio/detail/task_base.hpp"
 
 #if defined(COREIO_ASAN)
 #include <sanitizer/common_interface_defs.h>
@@ -16,6 +30,19 @@
 #if defined(COREIO_TSAN)
 #include <sanitizer/tsan_interface.h>
 #endif
+
+namespace coreio::detail {
+
+/// Exchanges the calling thread's exception-handling state with `saved`.
+/// Called on the loop thread right before jumping to a task (task state in,
+/// the thread's out) and right after the task switches back (the reverse).
+inline void swap_eh_state(EhState& saved) noexcept {
+  // __cxa_get_globals() has the Itanium ABI layout mirrored by EhState.
+  auto* globals = reinterpret_cast<EhState*>(abi::__cxa_get_globals());
+  std::swap(*globals, saved);
+}
+
+} // namespace coreio::detail
 
 namespace coreio::detail::sanitizer {
 

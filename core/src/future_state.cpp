@@ -126,15 +126,49 @@ void FutureStateBase::wait() {
       t->waiting_on_ = nullptr;
     }
   } clear{task};
+  if (task) pass_pending_cancel(*task);
   switch (wait_until_fired(w, lock_, waiters_)) {
-  case WaitResult::fired:
+  case WaitResult::fired: return;
   case WaitResult::fired_and_cancelled:
     // Done: the outcome (possibly our own cancellation, propagated into this
-    // future) is reported by the caller's result(). A cancellation that did
-    // not reach this future stays pending for the next suspension point.
+    // future) is reported by the caller's result(). If this future ended
+    // cancelled, its CancelledError is the one the task sees, so the pending
+    // request is spent (asyncio throws one CancelledError into the task, not
+    // two). Otherwise the value is kept and the cancellation stays pending
+    // for the next suspension point.
+    if (status() == Status::cancelled) consume_pending_cancel(*task);
     return;
   case WaitResult::cancelled: throw_cancelled();
   }
+}
+
+void FutureStateBase::pass_pending_cancel(TaskBase& task) {
+  // asyncio's Task.__step: a cancellation requested before the task started
+  // to await this future is handed to the future (`if self._must_cancel: if
+  // self._fut_waiter.cancel(msg): self._must_cancel = False`), so awaiting a
+  // task or a gather with a cancel pending cancels it and waits for it, just
+  // as a cancel() arriving one instant later would.
+  std::string msg;
+  {
+    std::lock_guard g(task.lock_);
+    // Relaxed: the task lock orders it with TaskBase::cancel()'s store.
+    if (!task.must_cancel_.load(std::memory_order_relaxed)) return;
+    task.must_cancel_.store(false, std::memory_order_relaxed);
+    msg = std::move(task.cancel_msg_);
+  }
+  if (cancel(msg)) return;
+  // Already done: the request stays pending, to be raised at the next
+  // suspension point (unless a newer one replaced it meanwhile).
+  std::lock_guard g(task.lock_);
+  if (task.must_cancel_.load(std::memory_order_relaxed)) return;
+  task.cancel_msg_ = std::move(msg);
+  task.must_cancel_.store(true, std::memory_order_release); // Release: as in TaskBase::cancel()
+}
+
+void FutureStateBase::consume_pending_cancel(TaskBase& task) noexcept {
+  std::lock_guard g(task.lock_);
+  task.must_cancel_.store(false, std::memory_order_relaxed); // the task lock orders it
+  task.cancel_msg_.clear();
 }
 
 std::uint64_t FutureStateBase::add_done_callback(Function<void(FutureStateBase*)> fn) {

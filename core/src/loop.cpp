@@ -456,7 +456,9 @@ void LoopImpl::run_task(TaskBase* t) {
   sanitizer::start_switch(&asan_fake_stack_, static_cast<char*>(t->stack_lo_) + t->stack_guard_,
                           t->stack_len_ - t->stack_guard_);
   sanitizer::tsan_switch_to(t->tsan_fiber_);
+  swap_eh_state(t->eh_); // the task's caught/uncaught exceptions in, this thread's out
   ctx::transfer_t back = ctx::jump_fcontext(t->fctx_, t);
+  swap_eh_state(t->eh_); // and back: the task keeps its own until it runs again
   sanitizer::finish_switch(asan_fake_stack_);
   t->fctx_ = back.fctx;
   current_ = nullptr;

@@ -34,6 +34,7 @@
 namespace coreio::detail {
 
 class LoopImpl;
+class TaskBase;
 
 enum class Status : std::uint8_t { pending, result, exception, cancelled };
 
@@ -56,7 +57,8 @@ public:
   void check_done(const char* what) const;
 
   /// Blocks until done: suspends a task (cancellation propagates to this future,
-  /// as asyncio's Task does with the future it awaits), blocks a thread.
+  /// as asyncio's Task does with the future it awaits, including a
+  /// cancellation already pending when the wait starts), blocks a thread.
   void wait();
 
   /// Done callbacks; returns an id for remove_done_callback.
@@ -89,6 +91,10 @@ protected:
     return true;
   }
   void finish_locked(Status s);
+  /// wait(): hand a cancellation already pending on `task` to this future.
+  void pass_pending_cancel(TaskBase& task);
+  /// wait(): this future ended cancelled while a cancellation was pending.
+  static void consume_pending_cancel(TaskBase& task) noexcept;
   /// asyncio's "exception was never retrieved" log, at most once. Called from
   /// destructors (so `who` is passed in: virtual dispatch is gone by then).
   void report_unretrieved(const std::string& who) noexcept;

@@ -42,6 +42,17 @@ namespace detail {
 class LoopImpl;
 struct ContextData;
 
+/// The C++ runtime's per-thread exception-handling state, as the Itanium C++
+/// ABI (2.2.2, __cxa_eh_globals) lays it out: the stack of exceptions being
+/// handled (catch blocks entered, not yet left) and the count of exceptions
+/// thrown but not yet caught. It belongs to a fiber, not to a thread: a task
+/// may suspend inside a catch block (or while unwinding) and resume on another
+/// thread, so every switch swaps it (fiber_switch.hpp).
+struct EhState {
+  void* caught = nullptr;
+  unsigned int uncaught = 0;
+};
+
 /// Bits of TaskBase::state_.
 inline constexpr std::uint32_t SCHEDULED = 1u << 0; ///< In a run queue (or being pushed to one).
 inline constexpr std::uint32_t RUNNING = 1u << 1;   ///< Its fiber is executing on some loop.
@@ -105,6 +116,9 @@ public:
   std::size_t stack_len_ = 0; ///< Length of that mapping.
   void* tsan_fiber_ = nullptr;
   void* asan_fake_stack_ = nullptr;
+  /// The task's own C++ exception-handling state while it is switched out
+  /// (fiber_switch.hpp, swap_eh_state); the loop thread's while it runs.
+  EhState eh_;
   /// Set by the fiber as its last act; the loop then frees the stack.
   bool fiber_done_ = false;
   /// Set when the runtime tears down a task that will not finish by cancellation.
