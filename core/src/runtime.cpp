@@ -20,7 +20,11 @@ std::size_t resolve_loops(std::size_t n) {
 } // namespace
 
 RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
-    : facade_(facade), cfg_(std::move(cfg)), stacks_(cfg_.stack_size, cfg_.guard_pages) {
+    : facade_(facade), cfg_(std::move(cfg)), stacks_(cfg_.stack_size, cfg_.guard_pages),
+      blocking_(ThreadPool::Options{.max_threads = std::max<std::size_t>(1, cfg_.max_blocking_threads),
+                                    .keep_alive = cfg_.blocking_keep_alive,
+                                    .thread_name = cfg_.name + "-blocking",
+                                    .shutdown_message = "Executor shutdown has been called"}) {
   cfg_.loops = resolve_loops(cfg_.loops);
   if (const char* env = std::getenv("COREIO_DEBUG"); env && *env && std::string_view(env) != "0") cfg_.debug = true;
   stealing_ = cfg_.stealing && cfg_.loops > 1;
@@ -187,6 +191,10 @@ void RuntimeImpl::close() {
       }
     }
   }
+  // asyncio.run's shutdown_default_executor(): wait for the blocking pool's
+  // running and queued jobs (those of cancelled awaiters are skipped) while
+  // the loops still run, so their completions can still be delivered.
+  blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/false);
   for (auto& l : loops_) l->request_stop();
   for (auto& th : threads_) th.join();
   threads_.clear();

@@ -27,6 +27,7 @@
 #include "coreio/runtime.hpp"
 #include "loop_impl.hpp"
 #include "stack_pool.hpp"
+#include "thread_pool.hpp"
 
 namespace coreio::detail {
 
@@ -48,6 +49,8 @@ public:
   [[nodiscard]] bool lifo_slot() const noexcept { return lifo_; }
   [[nodiscard]] Placement placement() const noexcept { return placement_; }
   StackPool& stacks() noexcept { return stacks_; }
+  /// The default blocking pool (to_thread, run_in_executor(nullptr)).
+  ThreadPool& blocking_pool() noexcept { return blocking_; }
 
   /// Round-robin loop choice for placement and foreign-thread spawns.
   LoopImpl& next_loop() noexcept;
@@ -81,6 +84,7 @@ private:
   bool lifo_;
   Placement placement_;
   StackPool stacks_;
+  ThreadPool blocking_;
   std::vector<Ref<LoopImpl>> loops_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> rr_{0};

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -99,6 +100,25 @@ public:
     opts.pinned = true;
     return coreio::create_task(std::forward<F>(fn), std::move(opts));
   }
+
+  /// asyncio loop.run_in_executor(executor, fn, *args): fn(args...) runs on
+  /// `executor` (anything with submit(fn, args...), e.g. ThreadPoolExecutor,
+  /// ProcessPoolExecutor) and its Future is returned; get() awaits it.
+  /// Defined in coreio/executor.hpp (include it, or coreio/coreio.hpp).
+  template <class E, class F, class... A>
+    requires requires(E* e, F&& f, A&&... a) { e->submit(std::forward<F>(f), std::forward<A>(a)...); }
+  auto run_in_executor(E* executor, F&& fn, A&&... args);
+  /// run_in_executor(nullptr, ...): the runtime's default blocking pool
+  /// (to_thread.hpp). No contextvars propagation (asyncio's rule).
+  template <class F, class... A>
+    requires std::invocable<std::decay_t<F>&, std::decay_t<A>...>
+  auto run_in_executor(std::nullptr_t, F&& fn, A&&... args);
+  /// asyncio loop.shutdown_default_executor(timeout): no new jobs on the
+  /// runtime's default blocking pool; suspends the calling task (or blocks a
+  /// plain thread) until its running and queued jobs have finished, or until
+  /// `timeout` passes (then logs a warning and returns). Later to_thread /
+  /// run_in_executor(nullptr) calls raise RuntimeError. Defined in to_thread.cpp.
+  void shutdown_default_executor(std::optional<std::chrono::nanoseconds> timeout = std::nullopt);
 
   /// Blocks the calling thread (not a task: RuntimeError) until f is done,
   /// then returns its result. Raises RuntimeError if stop() ends the wait first.

@@ -1,0 +1,252 @@
+#include "coreio/process_pool_executor.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coreio/coreio.hpp"
+#include "coreio_test.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// The seed's compute_some_thing: math.sqrt over a list, in another process.
+std::vector<double> compute_some_thing(std::vector<int> numbers) {
+  std::vector<double> out;
+  for (int n : numbers) out.push_back(std::sqrt(double(n)));
+  return out;
+}
+COREIO_REGISTER_PROCESS_FUNCTION(compute_some_thing);
+
+int worker_pid() { return static_cast<int>(::getpid()); }
+COREIO_REGISTER_PROCESS_FUNCTION(worker_pid);
+
+int sleep_then_pid(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return static_cast<int>(::getpid());
+}
+COREIO_REGISTER_PROCESS_FUNCTION(sleep_then_pid);
+
+std::string throws_in_worker(std::string what) { throw std::invalid_argument(what); }
+COREIO_REGISTER_PROCESS_FUNCTION(throws_in_worker);
+
+int crash(int how) {
+  if (how == 0) ::_exit(3);
+  ::raise(SIGKILL);
+  return 0;
+}
+COREIO_REGISTER_PROCESS_FUNCTION(crash);
+
+std::map<std::string, int> word_lengths(std::vector<std::string> words, int bonus) {
+  std::map<std::string, int> out;
+  for (auto& w : words) out[w] = int(w.size()) + bonus;
+  return out;
+}
+COREIO_REGISTER_PROCESS_FUNCTION(word_lengths);
+
+void nothing() {}
+COREIO_REGISTER_PROCESS_FUNCTION(nothing);
+
+std::string echo_big(std::string s) { return s + "!"; }
+COREIO_REGISTER_PROCESS_FUNCTION(echo_big);
+
+int not_registered(int x) { return x; }
+
+std::size_t open_fds() {
+  std::size_t n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (::readdir(d)) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+/// Processes whose parent is this process (zombies included).
+std::vector<int> children() {
+  std::vector<int> out;
+  const int self = static_cast<int>(::getpid());
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    const int pid = std::atoi(e->d_name);
+    if (pid <= 0) continue;
+    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: comm may contain spaces, so parse after ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) out.push_back(pid);
+  }
+  ::closedir(d);
+  return out;
+}
+
+} // namespace
+
+TEST_SUITE("ProcessPoolExecutor") {
+
+COREIO_TEST_CASE("the seed's sqrt example runs in a worker process through run_in_executor") {
+  std::vector<double> result;
+  {
+    coreio::ProcessPoolExecutor pool;
+    std::vector<int> numbers;
+    for (int i = 0; i < 10; ++i) numbers.push_back(i);
+    result = coreio::get_running_loop().run_in_executor(&pool, compute_some_thing, numbers).get();
+  }
+  REQUIRE(result.size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(result[i] == doctest::Approx(std::sqrt(double(i))));
+}
+
+COREIO_TEST_CASE("calls run in other processes and containers cross both ways") {
+  coreio::ProcessPoolExecutor pool(2);
+  auto& loop = coreio::get_running_loop();
+  CHECK(loop.run_in_executor(&pool, worker_pid).get() != static_cast<int>(::getpid()));
+  auto m = loop.run_in_executor(&pool, word_lengths, std::vector<std::string>{"a", "abc"}, 1).get();
+  CHECK(m == std::map<std::string, int>{{"a", 2}, {"abc", 4}});
+  loop.run_in_executor(&pool, nothing).get();
+}
+
+COREIO_TEST_CASE("an exception in the worker is rethrown as ProcessError with its type and message") {
+  coreio::ProcessPoolExecutor pool(1);
+  try {
+    coreio::get_running_loop().run_in_executor(&pool, throws_in_worker, std::string("bad input")).get();
+    FAIL("no exception");
+  } catch (const coreio::ProcessError& e) {
+    CHECK(e.remote_type() == "std::invalid_argument");
+    CHECK(std::string(e.what()) == "bad input");
+  }
+  // The worker survives its exception and serves the next call.
+  CHECK(pool.submit(compute_some_thing, std::vector<int>{4}).get() == std::vector<double>{2.0});
+}
+
+TEST_CASE("an unregistered function is a ValueError at submit") {
+  coreio::ProcessPoolExecutor pool(1);
+  CHECK_THROWS_AS(pool.submit(not_registered, 1), coreio::ValueError);
+}
+
+TEST_CASE("submit works from plain threads; calls spread over the workers") {
+  coreio::ProcessPoolExecutor pool(2);
+  std::vector<coreio::Future<int>> fs;
+  for (int i = 0; i < 8; ++i) fs.push_back(pool.submit(sleep_then_pid, 20));
+  std::map<int, int> by_pid;
+  for (auto& f : fs) ++by_pid[f.get()];
+  CHECK(by_pid.size() == 2);
+}
+
+TEST_CASE("a worker that exits mid-call fails only that call; queued calls still complete") {
+  const auto fds_before = open_fds();
+  {
+    coreio::ProcessPoolExecutor pool(1);
+    auto dying = pool.submit(crash, 0);
+    std::vector<coreio::Future<std::vector<double>>> queued;
+    for (int i = 0; i < 3; ++i) queued.push_back(pool.submit(compute_some_thing, std::vector<int>{9}));
+    CHECK_THROWS_AS(dying.get(), coreio::BrokenProcessPool);
+    for (auto& f : queued) CHECK(f.get() == std::vector<double>{3.0});
+  }
+  CHECK(children().empty());
+  CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("a worker that crashes (killed by a signal) fails only its call and is replaced") {
+  coreio::ProcessPoolExecutor pool(2);
+  auto crashing = pool.submit(crash, 1);
+  try {
+    crashing.get();
+    FAIL("no exception");
+  } catch (const coreio::BrokenProcessPool& e) {
+    CHECK(std::string(e.what()).find("SIGKILL") != std::string::npos);
+  }
+  CHECK(pool.submit(worker_pid).get() > 0);
+}
+
+COREIO_TEST_CASE("SIGKILL of a worker in the middle of a call: BrokenProcessPool for it, the pool goes on") {
+  const auto fds_before = open_fds();
+  {
+    coreio::ProcessPoolExecutor pool(1);
+    auto& loop = coreio::get_running_loop();
+    const int pid = loop.run_in_executor(&pool, worker_pid).get();
+    auto victim = loop.run_in_executor(&pool, sleep_then_pid, 10'000);
+    auto queued = loop.run_in_executor(&pool, compute_some_thing, std::vector<int>{16, 25});
+    coreio::sleep(50ms);
+    REQUIRE(::kill(pid, SIGKILL) == 0);
+    CHECK_THROWS_AS(victim.get(), coreio::BrokenProcessPool);
+    CHECK(queued.get() == std::vector<double>{4.0, 5.0});
+    const int replacement = loop.run_in_executor(&pool, worker_pid).get();
+    CHECK(replacement != pid);
+  }
+  CHECK(children().empty());
+  CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("max_tasks_per_child replaces a worker after that many calls") {
+  coreio::ProcessPoolExecutor pool(1, 2);
+  std::vector<int> pids;
+  for (int i = 0; i < 6; ++i) pids.push_back(pool.submit(worker_pid).get());
+  CHECK(pids[0] == pids[1]);
+  CHECK(pids[2] == pids[3]);
+  CHECK(pids[4] == pids[5]);
+  CHECK(pids[0] != pids[2]);
+  CHECK(pids[2] != pids[4]);
+  pool.shutdown();
+  CHECK(children().empty());
+}
+
+TEST_CASE("shutdown(wait) finishes the queued calls and reaps every worker; no fd leaks") {
+  const auto fds_before = open_fds();
+  std::vector<coreio::Future<int>> fs;
+  {
+    coreio::ProcessPoolExecutor pool(2);
+    for (int i = 0; i < 6; ++i) fs.push_back(pool.submit(sleep_then_pid, 5));
+    pool.shutdown(true);
+    for (auto& f : fs) CHECK(f.done());
+    CHECK_THROWS_AS(pool.submit(worker_pid), coreio::RuntimeError);
+    CHECK(children().empty());
+  }
+  for (auto& f : fs) CHECK(f.get() > 0);
+  CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("shutdown(cancel_futures) cancels the calls not yet started") {
+  coreio::ProcessPoolExecutor pool(1);
+  auto running = pool.submit(sleep_then_pid, 100);
+  std::this_thread::sleep_for(30ms); // the first call is now in the worker
+  std::vector<coreio::Future<int>> queued;
+  for (int i = 0; i < 4; ++i) queued.push_back(pool.submit(worker_pid));
+  pool.shutdown(true, true);
+  CHECK(running.get() > 0);
+  for (auto& f : queued) CHECK(f.cancelled());
+  CHECK(children().empty());
+}
+
+TEST_CASE("a call cancelled before it reaches a worker is never sent") {
+  coreio::ProcessPoolExecutor pool(1);
+  auto first = pool.submit(sleep_then_pid, 50);
+  auto second = pool.submit(crash, 0); // would break the worker if it ran
+  CHECK(second.cancel());
+  CHECK(first.get() > 0);
+  CHECK(pool.submit(worker_pid).get() == first.result());
+}
+
+TEST_CASE("large arguments and results cross the socket") {
+  coreio::ProcessPoolExecutor pool(1);
+  const std::string big(8 << 20, 'x');
+  const std::string back = pool.submit(echo_big, big).get();
+  CHECK(back.size() == big.size() + 1);
+  CHECK(back.back() == '!');
+}
+
+} // TEST_SUITE
