@@ -41,7 +41,7 @@ inline int run_fiber_bench(int argc, char** argv, const BenchSpec& spec, const B
     const std::string synopsis = "peer_fiber_" + std::string(spec.name) +
                                  " [--algo=round_robin|work_stealing] [--threads=N] [--quick] [--n=N] [--json]";
     std::vector<OptionSpec> specs = pool_option_specs();
-    specs.push_back({"quick", false, "run the quick (1/10) size"});
+    specs.push_back({"quick", false, "run the quick (smaller) size"});
     specs.push_back({"n", true, "problem size (overrides --quick)"});
     specs.push_back({"json", false, "print JSON lines"});
     specs.push_back({"help", false, "print this help"});

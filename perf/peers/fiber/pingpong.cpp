@@ -52,7 +52,7 @@ std::int64_t play(const BenchContext& context, Share share) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const BenchSpec spec{.name = "pingpong", .card_n = 1'000'000, .quick_n = 100'000, .counts = "round_trips"};
+    const BenchSpec spec{.name = "pingpong", .card_n = 1'000'000, .quick_n = 200'000, .counts = "round_trips"};
     return run_fiber_bench(argc, argv, spec, [](const BenchContext& context) {
         const auto run = run_on_pool<std::int64_t>(context.pool, [&](Share share) { return play(context, share); });
         std::int64_t completed = 0;

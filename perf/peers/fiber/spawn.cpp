@@ -34,7 +34,7 @@ std::int64_t spawn_and_sum(const BenchContext& context, Share share) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const BenchSpec spec{.name = "spawn", .card_n = 1'000'000, .quick_n = 100'000, .counts = "tasks"};
+    const BenchSpec spec{.name = "spawn", .card_n = 1'000'000, .quick_n = 200'000, .counts = "tasks"};
     return run_fiber_bench(argc, argv, spec, [](const BenchContext& context) {
         const auto run = run_on_pool<std::int64_t>(context.pool, [&](Share share) {
             return spawn_and_sum(context, share);

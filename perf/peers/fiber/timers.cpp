@@ -65,7 +65,7 @@ std::int64_t sleep_all(const BenchContext& context, const std::vector<int>& dela
 }  // namespace
 
 int main(int argc, char** argv) {
-    const BenchSpec spec{.name = "timers", .card_n = 100'000, .quick_n = 10'000, .counts = "tasks"};
+    const BenchSpec spec{.name = "timers", .card_n = 100'000, .quick_n = 20'000, .counts = "tasks"};
     return run_fiber_bench(argc, argv, spec, [](const BenchContext& context) {
         const std::vector<int> delays = timer_delays_ms(context.n);
         const auto run = run_on_pool<std::int64_t>(context.pool, [&](Share share) {
