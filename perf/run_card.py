@@ -24,8 +24,8 @@ from pathlib import Path
 
 from card import chart, results_md
 from card.catalog import (BENCH_BY_ID, BENCHES, EXIT_UNAVAILABLE, REPO_DIR, Binaries, Context, Runtime,
-                          all_runtimes, default_python)
-from card.execute import Outcome, run_program, run_server_with_load
+                          all_runtimes, canonical_metric, default_python, problem_size)
+from card.execute import Outcome, ParsedFigure, run_program, run_server_with_load
 from card.summary import RunRecord, aggregate, render_text, write_csv, write_json
 
 CARD_CONNECTIONS = 100
@@ -51,7 +51,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each (bench, runtime); default 3, or 1 with --quick")
     parser.add_argument("--quick", action="store_true",
-                        help="1/10 sizes and 1 s echo/mixed: the whole card in under ~2 minutes")
+                        help="smaller sizes and 1 s echo/mixed: the whole card in under ~2 minutes")
     parser.add_argument("--loops", type=int, default=default_loops,
                         help="loops (threads) of the multi-loop runtimes")
     parser.add_argument("--seconds", type=float, default=None,
@@ -112,7 +112,8 @@ class Card:
         by_name = {r.name: r for r in all_runtimes(args.loops)}
         self.runtimes = [by_name[name] for name in args.runtime]
         self.benches = list(args.bench)
-        self.skipped: dict[str, str] = {}
+        self.skipped: dict[str, str] = {}  # runtime, bench, or "bench on runtime" -> why
+        self.unavailable_pairs: set[tuple[str, str]] = set()
         self.failures: list[str] = []
         self.records: list[RunRecord] = []
         self.loadgen = self.context.binaries.find("loadgen")
@@ -149,7 +150,7 @@ class Card:
         plan = self.plan()
         started = time.monotonic()
         for index, (repeat, bench, runtime) in enumerate(plan, 1):
-            if runtime.name in self.skipped:
+            if runtime.name in self.skipped or (bench, runtime.name) in self.unavailable_pairs:
                 continue
             label = f"[{index:3d}/{len(plan)}] rep {repeat + 1}/{self.args.repeat} {bench:<9} {runtime.name:<15}"
             outcome = self.run_one(bench, runtime)
@@ -175,12 +176,14 @@ class Card:
         return run_server_with_load(argv, loadgen_argv, self.args.timeout, EXIT_UNAVAILABLE)
 
     def record(self, repeat: int, bench: str, runtime: Runtime, outcome: Outcome) -> None:
-        figures = [f for f in outcome.figures if f.bench == bench]
+        figures = self.card_figures(bench, outcome.figures)
         if outcome.error is None and not figures:
             printed = sorted({f.bench for f in outcome.figures})
             outcome.error = f"printed no figures for bench {bench!r} (only for {', '.join(printed)})"
         if outcome.unavailable:
-            self.skip(runtime.name, outcome.error or "runtime not available")
+            # Exit 77: this program cannot run this bench here; the others still run.
+            self.unavailable_pairs.add((bench, runtime.name))
+            self.skip(f"{bench} on {runtime.name}", outcome.error or "not available")
             status = "unavailable"
         elif outcome.error:
             status = "failed"
@@ -197,6 +200,19 @@ class Card:
             error=outcome.error, peak_rss_mib=outcome.peak_rss_kib / 1024,
             minor_faults=outcome.minor_faults, major_faults=outcome.major_faults, wall_s=outcome.wall_s,
             notes=outcome.notes))
+
+    def card_figures(self, bench: str, figures: list[ParsedFigure]) -> list[ParsedFigure]:
+        """This bench's figures under the card's metric names, with the size
+        the driver passed when the program did not print its own ``n``."""
+        mine = [f for f in figures if f.bench == bench]
+        for figure in mine:
+            figure.metric = canonical_metric(figure.metric, figure.unit)
+        spec = BENCH_BY_ID[bench]
+        size = problem_size(spec, self.context)
+        if mine and size is not None and not any(f.metric == "n" for f in mine):
+            first = mine[0]
+            mine.append(ParsedFigure(bench, first.runtime, first.loops, "n", float(size), spec.counts))
+        return mine
 
     def meta(self, argv: list[str]) -> dict:
         return {

@@ -6,11 +6,15 @@ server (which prints ``port=<P>``) and drive it with perf/loadgen.
 
 Program contracts (see perf/README.md):
 
-* coreio: ``coreio_bench <bench> --loops=N --stealing=on|off [--quick] [--json]``,
+* coreio: ``coreio_bench <bench> --loops=N --stealing=on|off --json --n=N``,
   bench in spawn ... to_thread, echo_server, mixed_server.
-* Python: ``asyncio_bench.py <bench> [--uvloop] [--quick] [--json]``.
-* Boost.Fiber: ``peer_fiber_<bench> --algo=... --threads=N [--quick] [--json]``.
+* Python: ``asyncio_bench.py <bench> [--uvloop] --json --n=N``.
+* Boost.Fiber: ``peer_fiber_<bench> --algo=... --threads=N --json --n=N``.
 * Boost.Asio: ``peer_asio_echo_server --threads=N --port=0``.
+
+The driver passes every compute program the same ``--n`` (the card's size,
+or the quick size), so all runtimes run the same work whatever their own
+defaults are.
 """
 
 from __future__ import annotations
@@ -36,21 +40,32 @@ class Bench:
     primary: str  # the metric the ratio and the chart use
     work: str  # what one run does, for tables and RESULTS.md
     server: bool = False
+    # Problem size passed as --n to every runtime, so all run the same work
+    # (yield: how often each of the 1,000 tasks yields). None for servers.
+    card_n: int | None = None
+    quick_n: int | None = None
+    counts: str = ""  # what n counts
 
 
 BENCHES: tuple[Bench, ...] = (
     Bench("spawn", "ns_per_task",
           "from a running task, spawn N=1,000,000 children (child i returns i), await them in order; "
-          "sum checked"),
-    Bench("yield", "ns_per_yield", "1,000 tasks each yield 1,000 times"),
+          "sum checked", card_n=1_000_000, quick_n=200_000, counts="tasks"),
+    Bench("yield", "ns_per_yield", "1,000 tasks each yield N=1,000 times",
+          card_n=1_000, quick_n=200, counts="yields_per_task"),
     Bench("pingpong", "ns_per_round_trip",
-          "two tasks pass a token through two queues of size 1, 1,000,000 round trips"),
-    Bench("skynet", "wall_ms", "10-ary spawn tree with 1,000,000 leaves; sum 499999500000 checked"),
+          "two tasks pass a token through two queues of size 1, N=1,000,000 round trips",
+          card_n=1_000_000, quick_n=200_000, counts="round_trips"),
+    Bench("skynet", "wall_ms", "10-ary spawn tree with N=1,000,000 leaves; sum 499999500000 checked",
+          card_n=1_000_000, quick_n=100_000, counts="leaves"),
     Bench("timers", "wall_ms",
-          "100,000 tasks sleep d_i ms, d_i uniform in [0,100) from a fixed seed (ideal 100 ms)"),
+          "N=100,000 tasks sleep d_i ms, d_i uniform in [0,100) from a fixed seed (ideal 100 ms)",
+          card_n=100_000, quick_n=20_000, counts="tasks"),
     Bench("inject", "ns_per_submission",
-          "a plain OS thread submits 1,000,000 callbacks with call_soon_threadsafe"),
-    Bench("to_thread", "us_per_round_trip", "one task, 100,000 sequential to_thread(noop)"),
+          "a plain OS thread submits N=1,000,000 callbacks with call_soon_threadsafe",
+          card_n=1_000_000, quick_n=200_000, counts="submissions"),
+    Bench("to_thread", "us_per_round_trip", "one task, N=100,000 sequential to_thread(noop)",
+          card_n=100_000, quick_n=20_000, counts="round_trips"),
     Bench("echo", "rps", "TCP echo, 100 connections x one 64-byte message in flight", server=True),
     Bench("mixed", "rps",
           "echo plus ~50 us CPU per request; every 10th request blocks 1 ms in to_thread",
@@ -61,6 +76,17 @@ BENCH_BY_ID = {bench.id: bench for bench in BENCHES}
 MEMORY_BENCHES = ("spawn", "skynet")
 COMPUTE_IDS = ("spawn", "yield", "pingpong", "skynet", "timers", "inject", "to_thread")
 FIBER_IDS = ("spawn", "yield", "pingpong", "skynet", "timers")
+
+
+# Other names programs use for a card metric, by (name, unit).
+METRIC_ALIASES = {("time", "ms"): "wall_ms", ("wall", "ms"): "wall_ms", ("cpu", "s"): "cpu_s"}
+# Figures a program may report about itself that the driver measures anyway
+# (from wait4); kept in the JSON and CSV files, left out of the tables.
+RESOURCE_METRICS = frozenset({"peak_rss", "minor_faults", "major_faults"})
+
+
+def canonical_metric(metric: str, unit: str) -> str:
+    return METRIC_ALIASES.get((metric, unit), metric)
 
 
 def higher_is_better(unit: str) -> bool:
@@ -131,10 +157,15 @@ class Runtime:
         return self.family == "coreio"
 
 
-def quick_json_flags(bench: Bench, context: Context) -> list[str]:
+def problem_size(bench: Bench, context: Context) -> int | None:
+    return bench.quick_n if context.quick else bench.card_n
+
+
+def size_json_flags(bench: Bench, context: Context) -> list[str]:
+    """--json and the size every runtime runs; servers take neither."""
     if bench.server:
         return []
-    return ["--json"] + (["--quick"] if context.quick else [])
+    return ["--json", f"--n={problem_size(bench, context)}"]
 
 
 def coreio_runtime(name: str, loops: int, stealing: bool, describe: str) -> Runtime:
@@ -143,7 +174,7 @@ def coreio_runtime(name: str, loops: int, stealing: bool, describe: str) -> Runt
         binary = context.binaries.find("coreio_bench")
         mode = f"{bench_id}_server" if bench.server else bench_id
         return [str(binary), mode, f"--loops={loops}", f"--stealing={'on' if stealing else 'off'}",
-                *quick_json_flags(bench, context)]
+                *size_json_flags(bench, context)]
 
     def missing(context: Context) -> str | None:
         if context.binaries.find("coreio_bench") is None:
@@ -158,7 +189,7 @@ def python_runtime(name: str, use_uvloop: bool, describe: str) -> Runtime:
         bench = BENCH_BY_ID[bench_id]
         mode = f"{bench_id}_server" if bench.server else bench_id
         return [context.python, str(PYTHON_PEER), mode, *(["--uvloop"] if use_uvloop else []),
-                *quick_json_flags(bench, context)]
+                *size_json_flags(bench, context)]
 
     def missing(context: Context) -> str | None:
         if use_uvloop and not python_has_uvloop(context.python):
@@ -172,7 +203,7 @@ def fiber_runtime(name: str, algo: str, loops: int, describe: str) -> Runtime:
     def argv(bench_id: str, context: Context) -> list[str]:
         binary = context.binaries.find(f"peer_fiber_{bench_id}")
         return [str(binary), f"--algo={algo}", f"--threads={loops}",
-                *quick_json_flags(BENCH_BY_ID[bench_id], context)]
+                *size_json_flags(BENCH_BY_ID[bench_id], context)]
 
     def missing(context: Context) -> str | None:
         absent = [b for b in FIBER_IDS if context.binaries.find(f"peer_fiber_{b}") is None]

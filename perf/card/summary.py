@@ -16,7 +16,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .catalog import BENCH_BY_ID, MEMORY_BENCHES, higher_is_better
+from .catalog import BENCH_BY_ID, MEMORY_BENCHES, RESOURCE_METRICS, higher_is_better
 from .execute import ParsedFigure
 
 # Marks a ratio between runs of different problem sizes.
@@ -97,9 +97,11 @@ class BenchSummary:
 
     @property
     def metric_names(self) -> list[str]:
+        """The table's metric columns: the primary first, then the others in
+        the order programs printed them, without self-reported resources."""
         names = [self.primary] if any(self.primary in c.metrics for c in self.cells) else []
         for cell in self.cells:
-            names += [m for m in cell.metrics if m not in names]
+            names += [m for m in cell.metrics if m not in names and m not in RESOURCE_METRICS]
         return names
 
     def unit(self, metric: str) -> str:
