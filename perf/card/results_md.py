@@ -138,7 +138,8 @@ def render(summaries: list[BenchSummary], runtimes: list[Runtime], meta: dict, c
             out += [f"![benchmark card chart]({os.path.relpath(path, page.parent)})", ""]
     for summary in summaries:
         work = next(b.work for b in BENCHES if b.id == summary.bench)
-        out += [f"### {summary.bench}", "", f"{work}.", "", f"{bench_heading(summary)}.", "",
+        out += [f"### {summary.bench}", "", f"{work} (the card's size; column n says what ran).", "",
+                f"{bench_heading(summary)}.", "",
                 render_markdown_table(*bench_table(summary)), ""]
     memory = memory_table(summaries)
     if memory:
