@@ -160,6 +160,10 @@ public:
 
   [[nodiscard]] boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
 
+  /// For an operation that failed after wait() asked it to stop: throws
+  /// CancelledError (cancelled) or TimeoutError (timed_out); else returns.
+  static void raise_if_stopped(TaskOpEnd end);
+
   /// How wait() reaches the object's thread to emit a cancellation.
   using PostCancel = void (*)(void* executor, TaskOpBase& op);
   void set_canceller(PostCancel post, void* executor) noexcept {
@@ -174,9 +178,6 @@ protected:
 
   /// Throws for an operation destroyed without completing.
   void check_abandoned() const;
-  /// For an operation that failed after wait() asked it to stop: throws
-  /// CancelledError (cancelled) or TimeoutError (timed_out); else returns.
-  static void raise_if_stopped(TaskOpEnd end);
 
 private:
   Wakeable* target_;
