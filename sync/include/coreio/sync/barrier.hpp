@@ -17,6 +17,10 @@
 // both kinds of waiters; every state change fires all of them and each
 // re-checks its own condition (a broadcast, as asyncio's notify_all()).
 //
+// Indices: as in asyncio, a task's index is the number of tasks inside wait()
+// when it arrived, so after a cancelled waiter leaves, a later arrival can get
+// the same index as a task still inside.
+//
 // Thread safety: distinct objects: safe. Shared objects: safe; waiters may be
 // tasks on any loop or plain OS threads.
 //

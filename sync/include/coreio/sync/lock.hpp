@@ -13,6 +13,14 @@
 // a waiter (asyncio's strict FIFO fairness) and a woken waiter never has to
 // re-check and re-queue.
 //
+// Several locks at once: std::scoped_lock(a, b) goes through std::lock's
+// try-and-back-off. A FIFO lock with waiters is never free for try_lock() (it
+// is handed from owner to waiter), so tasks taking the same locks in
+// *different* orders can livelock under contention on one loop: each runs
+// holding the lock just handed to it, fails to try the other and backs off,
+// handing its lock on, forever. Take several coreio locks in one fixed order
+// everywhere; std::lock then never has to back off.
+//
 // Thread safety: distinct objects: safe. Shared objects: safe; waiters may be
 // tasks on any loop or plain OS threads. Like asyncio's Lock (and unlike
 // std::mutex) the lock has no owner: any task may release it, and it is not

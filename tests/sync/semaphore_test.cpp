@@ -1,0 +1,305 @@
+#include "coreio/sync/semaphore.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coreio/coreio.hpp"
+#include "coreio_test.hpp"
+#include "sync_test_support.hpp"
+
+using namespace std::chrono_literals;
+using synctest::eventually;
+using synctest::on_one_loop;
+using synctest::Probe;
+using synctest::spawn_here;
+
+TEST_SUITE("Semaphore") {
+
+COREIO_TEST_CASE("a negative initial value raises ValueError") {
+  CHECK_THROWS_AS(coreio::Semaphore(-1), coreio::ValueError);
+  CHECK_THROWS_AS(coreio::BoundedSemaphore(-1), coreio::ValueError);
+  coreio::Semaphore zero(0);
+  CHECK(zero.locked());
+}
+
+COREIO_TEST_CASE("acquire takes permits until the semaphore is locked; release gives them back") {
+  coreio::Semaphore sem(3);
+  CHECK_FALSE(sem.locked());
+  CHECK(sem.acquire());
+  CHECK(sem.acquire());
+  CHECK_FALSE(sem.locked());
+  CHECK(sem.acquire());
+  CHECK(sem.locked());
+  CHECK_FALSE(sem.try_acquire());
+  sem.release();
+  CHECK_FALSE(sem.locked());
+  CHECK(sem.try_lock());
+  sem.unlock();
+  sem.release();
+  sem.release();
+  CHECK(sem.try_acquire());
+  sem.release();
+}
+
+COREIO_TEST_CASE("the default semaphore has one permit") {
+  coreio::Semaphore sem;
+  CHECK(sem.try_acquire());
+  CHECK(sem.locked());
+  sem.release();
+}
+
+COREIO_TEST_CASE("a Semaphore may be released above its initial value; a BoundedSemaphore raises ValueError") {
+  coreio::Semaphore sem(1);
+  sem.release();
+  CHECK(sem.try_acquire());
+  CHECK(sem.try_acquire());
+  CHECK(sem.locked());
+
+  coreio::BoundedSemaphore bounded(2);
+  CHECK_THROWS_WITH_AS(bounded.release(), "BoundedSemaphore released too many times", coreio::ValueError);
+  bounded.acquire();
+  bounded.release();
+  CHECK_THROWS_AS(bounded.release(), coreio::ValueError);
+  CHECK(bounded.try_acquire());
+  CHECK(bounded.try_acquire());
+  CHECK(bounded.locked());
+  bounded.release();
+  bounded.release();
+
+  coreio::BoundedSemaphore none(0);
+  CHECK(none.locked());
+  CHECK_THROWS_AS(none.release(), coreio::ValueError);
+}
+
+COREIO_TEST_CASE("a BoundedSemaphore hands a release to a waiter without counting it twice") {
+  coreio::BoundedSemaphore sem(1);
+  sem.acquire();
+  auto waiter = coreio::create_task([&] {
+    sem.acquire();
+    sem.release();
+  });
+  eventually([&] { return Probe::waiters(sem) == 1; });
+  sem.release(); // handed to the waiter
+  waiter.get();
+  CHECK_FALSE(sem.locked());
+  CHECK_THROWS_AS(sem.release(), coreio::ValueError);
+}
+
+COREIO_TEST_CASE("waiters are served in FIFO order (test_acquire_fifo_order)") {
+  on_one_loop([] {
+    coreio::Semaphore sem(0);
+    std::vector<int> order;
+    std::vector<coreio::Task<>> tasks;
+    for (int i = 0; i < 5; ++i) {
+      tasks.push_back(spawn_here([&, i] {
+        sem.acquire();
+        order.push_back(i);
+      }));
+    }
+    eventually([&] { return Probe::waiters(sem) == 5; });
+    for (int i = 0; i < 5; ++i) sem.release();
+    for (auto& t : tasks) t.get();
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+    CHECK(sem.locked());
+  });
+}
+
+COREIO_TEST_CASE("waiters on different loops and threads are served in the order they queued") {
+  coreio::Semaphore sem(0);
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<coreio::Task<>> tasks;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 5; ++i) {
+    auto body = [&, i] {
+      sem.acquire();
+      std::lock_guard g(mu);
+      order.push_back(i);
+    };
+    if (i == 2) threads.emplace_back(body);
+    else tasks.push_back(coreio::create_task(body));
+    eventually([&] { return Probe::waiters(sem) == static_cast<std::size_t>(i + 1); });
+  }
+  for (int i = 0; i < 5; ++i) {
+    sem.release();
+    eventually([&] {
+      std::lock_guard g(mu);
+      return order.size() == static_cast<std::size_t>(i + 1);
+    });
+  }
+  for (auto& t : tasks) t.get();
+  for (auto& th : threads) th.join();
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+}
+
+COREIO_TEST_CASE("a newcomer cannot overtake a waiter handed a permit that has not run yet") {
+  on_one_loop([] {
+    coreio::Semaphore sem(1);
+    sem.acquire();
+    auto waiter = spawn_here([&] { sem.acquire(); });
+    eventually([&] { return Probe::waiters(sem) == 1; });
+    sem.release(); // handed to the waiter
+    CHECK(sem.locked());
+    CHECK_FALSE(sem.try_acquire());
+    waiter.get();
+    CHECK(sem.locked());
+    sem.release();
+    CHECK_FALSE(sem.locked());
+  });
+}
+
+COREIO_TEST_CASE("a waiter handed a permit and cancelled gives it to the next waiter (test_acquire_cancel_before_awoken)") {
+  on_one_loop([] {
+    coreio::Semaphore sem(0);
+    auto t1 = spawn_here([&] { sem.acquire(); });
+    auto t2 = spawn_here([&] { sem.acquire(); });
+    auto t3 = spawn_here([&] { sem.acquire(); });
+    eventually([&] { return Probe::waiters(sem) == 3; });
+    sem.release(); // to t1
+    t1.cancel();   // before t1 runs
+    CHECK_THROWS_AS(t1.get(), coreio::CancelledError);
+    t2.get(); // got t1's permit
+    CHECK_FALSE(t3.done());
+    CHECK(sem.locked());
+    sem.release();
+    t3.get();
+    CHECK(sem.locked());
+  });
+}
+
+COREIO_TEST_CASE("cancelling a woken waiter does not hang the semaphore (test_acquire_hang, gh-90155)") {
+  on_one_loop([] {
+    coreio::Semaphore sem(1);
+    coreio::Task<> t2;
+    auto t1 = spawn_here([&] {
+      {
+        std::lock_guard guard(sem);
+        coreio::yield_now(); // t2 queues on the semaphore
+      }
+      // The release handed the permit to t2; cancel t2 before it runs.
+      t2.cancel();
+    });
+    t2 = spawn_here([&] {
+      std::lock_guard guard(sem);
+      FAIL("t2 must not get the semaphore");
+    });
+    t1.get();
+    CHECK_THROWS_AS(t2.get(), coreio::CancelledError);
+    CHECK_FALSE(sem.locked());
+    CHECK(sem.try_acquire()); // the permit came back
+    sem.release();
+  });
+}
+
+COREIO_TEST_CASE("a cancelled waiter loses nothing and the semaphore stays usable") {
+  coreio::Semaphore sem(0);
+  auto a = coreio::create_task([&] { sem.acquire(); });
+  auto b = coreio::create_task([&] { sem.acquire(); });
+  eventually([&] { return Probe::waiters(sem) == 2; });
+  a.cancel();
+  b.cancel();
+  CHECK_THROWS_AS(a.get(), coreio::CancelledError);
+  CHECK_THROWS_AS(b.get(), coreio::CancelledError);
+  CHECK(Probe::waiters(sem) == 0);
+  sem.release();
+  CHECK_FALSE(sem.locked());
+  CHECK(sem.try_acquire());
+  CHECK(sem.locked());
+}
+
+COREIO_TEST_CASE("acquire in a loop callback raises RuntimeError when no permit is free") {
+  coreio::Semaphore sem(0);
+  auto& loop = coreio::get_running_loop();
+  auto result = loop.create_future<std::string>();
+  loop.call_soon([&] {
+    try {
+      sem.acquire();
+      result.set_result("acquired");
+    } catch (const coreio::RuntimeError&) {
+      result.set_result("RuntimeError");
+    }
+  });
+  CHECK(result.get() == "RuntimeError");
+  CHECK(Probe::waiters(sem) == 0);
+  sem.release();
+  CHECK(sem.try_acquire());
+}
+
+COREIO_TEST_CASE("tasks and plain OS threads never exceed the permits") {
+  coreio::Semaphore sem(3);
+  std::atomic<int> inside{0};
+  std::atomic<int> peak{0};
+  auto critical = [&] {
+    const int now = inside.fetch_add(1) + 1;
+    int p = peak.load();
+    while (now > p && !peak.compare_exchange_weak(p, now)) {
+    }
+    std::this_thread::yield();
+    inside.fetch_sub(1);
+  };
+  std::thread th([&] {
+    for (int i = 0; i < 100; ++i) {
+      std::lock_guard g(sem);
+      critical();
+    }
+  });
+  std::vector<coreio::Task<>> tasks;
+  for (int t = 0; t < 6; ++t) {
+    tasks.push_back(coreio::create_task([&] {
+      for (int i = 0; i < 100; ++i) {
+        std::lock_guard g(sem);
+        critical();
+        if (i % 8 == 0) coreio::yield_now();
+      }
+    }));
+  }
+  for (auto& t : tasks) t.get();
+  th.join();
+  CHECK(peak.load() <= 3);
+  CHECK(peak.load() >= 1);
+  CHECK_FALSE(sem.locked());
+}
+
+COREIO_TEST_CASE("Semaphore of 3 workers (seed): at most three hold it, the others wait their turn") {
+  // Seed 003 section 5.1.4 with fixed work times instead of random ones.
+  on_one_loop([] {
+    coreio::Semaphore sem(3);
+    synctest::Output out;
+    int inside = 0;
+    int peak = 0;
+    auto worker = [&](const std::string& name, std::chrono::milliseconds work) {
+      std::lock_guard guard(sem);
+      out.print("worker " + name + " acquired the semaphore");
+      peak = std::max(peak, ++inside);
+      coreio::sleep(work);
+      --inside;
+      out.print("worker " + name + " releasing semaphore");
+    };
+    const std::vector<std::pair<std::string, std::chrono::milliseconds>> plan = {
+        {"a", 50ms}, {"b", 10ms}, {"c", 35ms}, {"d", 15ms}, {"e", 30ms}};
+    std::vector<coreio::Task<>> tasks;
+    for (const auto& [name, work] : plan) tasks.push_back(spawn_here([&, name, work] { worker(name, work); }));
+    for (auto& t : tasks) t.get();
+    CHECK(peak == 3);
+    const std::vector<std::string> expected = {
+        "worker a acquired the semaphore", // t=0
+        "worker b acquired the semaphore", // t=0
+        "worker c acquired the semaphore", // t=0
+        "worker b releasing semaphore",    // t=10
+        "worker d acquired the semaphore", // t=10
+        "worker d releasing semaphore",    // t=25
+        "worker e acquired the semaphore", // t=25
+        "worker c releasing semaphore",    // t=35
+        "worker a releasing semaphore",    // t=50
+        "worker e releasing semaphore",    // t=55
+    };
+    CHECK(out.lines() == expected);
+  });
+}
+
+} // TEST_SUITE

@@ -1,0 +1,136 @@
+// Test support for tests/sync and tests/stress/sync_*: a probe into the
+// primitives' waiter lists (through detail, STYLE.md 14) and helpers to
+// (a) wait until a condition holds and (b) run a scenario on one loop, where
+// every task it creates runs in asyncio's FIFO order on that loop's thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "coreio/coreio.hpp"
+#include "coreio/sync/sync.hpp"
+
+namespace coreio::detail {
+
+/// Reads waiter counts under each primitive's own lock.
+struct SyncProbe {
+  static std::size_t waiters(const Lock& l) { return l.permits_.waiter_count(); }
+  static std::size_t waiters(const Semaphore& s) { return s.permits_.waiter_count(); }
+  static std::size_t waiters(const Event& e) {
+    std::lock_guard g(e.lock_);
+    return e.waiters_.size();
+  }
+  static std::size_t waiters(const Condition& c) {
+    std::lock_guard g(c.waiters_lock_);
+    return c.waiters_.size();
+  }
+  static std::size_t waiters(const Barrier& b) {
+    std::lock_guard g(b.lock_);
+    return b.waiters_.size();
+  }
+  template <class T>
+  static std::size_t getters(const Queue<T>& q) {
+    std::lock_guard g(q.lock_);
+    return q.getters_.size();
+  }
+  template <class T>
+  static std::size_t putters(const Queue<T>& q) {
+    std::lock_guard g(q.lock_);
+    return q.putters_.size();
+  }
+  template <class T>
+  static std::size_t joiners(const Queue<T>& q) {
+    std::lock_guard g(q.lock_);
+    return q.joiners_.size();
+  }
+};
+
+} // namespace coreio::detail
+
+namespace doctest {
+/// Prints line logs and index lists in failed CHECKs.
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& v) {
+    std::string out = "{";
+    for (const auto& s : v) out += "\n  \"" + s + "\"";
+    out += "\n}";
+    return out.c_str();
+  }
+};
+template <>
+struct StringMaker<std::vector<int>> {
+  static String convert(const std::vector<int>& v) {
+    std::string out = "{";
+    for (int i : v) out += " " + std::to_string(i);
+    out += " }";
+    return out.c_str();
+  }
+};
+} // namespace doctest
+
+namespace synctest {
+
+using Probe = coreio::detail::SyncProbe;
+
+/// Polls pred() (yielding, then sleeping briefly) until it holds; fails the
+/// test if it does not within `limit`. Works from a task or a plain thread.
+template <class Pred>
+void eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (int i = 0; !pred(); ++i) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "condition not reached in time");
+    if (i < 16) coreio::yield_now();
+    else coreio::sleep(std::chrono::microseconds(200));
+  }
+}
+
+/// Runs fn as a task pinned to the calling task's current loop and waits for
+/// it. Tasks fn creates with spawn_here() share that loop: one thread, FIFO
+/// order, no preemption between suspension points (asyncio's model).
+template <class F>
+decltype(auto) on_one_loop(F&& fn) {
+  return coreio::run_on(coreio::get_running_loop(), std::forward<F>(fn));
+}
+
+/// A task pinned to the current loop.
+template <class F>
+auto spawn_here(F&& fn) {
+  return coreio::get_running_loop().create_task(std::forward<F>(fn));
+}
+
+/// A line log for the seeds' "checked output" tests; thread-safe.
+class Output {
+public:
+  void print(std::string line) {
+    std::lock_guard g(mu_);
+    lines_.push_back(std::move(line));
+  }
+  [[nodiscard]] std::vector<std::string> lines() const {
+    std::lock_guard g(mu_);
+    return lines_;
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+/// Outcome of a task body that may be cancelled: "ok" or "cancelled".
+template <class F>
+std::string outcome_of(F&& fn) {
+  try {
+    std::forward<F>(fn)();
+    return "ok";
+  } catch (const coreio::CancelledError&) {
+    return "cancelled";
+  }
+}
+
+} // namespace synctest
