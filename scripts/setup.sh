@@ -2,15 +2,17 @@
 # Installs everything coreio needs on Debian 12 (apt-get as root), or prints
 # the missing packages for a non-root user to install.
 #   scripts/setup.sh            build + test dependencies
-#   scripts/setup.sh --perf     also the benchmark card's peers (Python uvloop, Boost.Fiber, gnuplot)
+#   scripts/setup.sh --perf     also the benchmark card's extras (Python uvloop, gnuplot)
+# Boost.Fiber is always installed: the default configure builds perf/'s
+# Boost.Fiber peers (COREIO_BUILD_PERF=ON).
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
-          libboost1.81-dev libboost-context1.81-dev
+          libboost1.81-dev libboost-context1.81-dev libboost-fiber1.81-dev
           libspdlog-dev libfmt-dev doctest-dev libssl-dev libcereal-dev openssl
           python3 time procps)
 if [[ "${1:-}" == "--perf" ]]; then
-  packages+=(python3-uvloop libboost-fiber1.81-dev gnuplot-nox)
+  packages+=(python3-uvloop gnuplot-nox)
 fi
 
 missing=()
