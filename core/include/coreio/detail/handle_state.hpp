@@ -7,6 +7,7 @@
 
 #include "coreio/detail/function.hpp"
 #include "coreio/detail/queue_link.hpp"
+#include "coreio/detail/recycler.hpp"
 #include "coreio/detail/ref.hpp"
 
 namespace coreio::detail {
@@ -14,6 +15,10 @@ namespace coreio::detail {
 class HandleState final : public RefCounted, public QueueLink {
 public:
   explicit HandleState(Function<void()> fn, Kind kind = Kind::callback) : QueueLink(kind), fn_(std::move(fn)) {}
+
+  // One per callback: recycled (allocated on a producer thread, freed on the loop).
+  static void* operator new(std::size_t size) { return recycler::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { recycler::deallocate(p, size); }
 
   /// Thread-safe. The loop drops a cancelled callback without running it.
   void cancel() noexcept {

@@ -30,6 +30,7 @@
 
 #include "coreio/detail/function.hpp"
 #include "coreio/detail/queue_link.hpp"
+#include "coreio/detail/recycler.hpp"
 #include "coreio/detail/future_state.hpp"
 #include "coreio/detail/ref.hpp"
 #include "coreio/detail/spin_lock.hpp"
@@ -67,6 +68,11 @@ class TaskBase : public FutureStateBase, public Wakeable, public QueueLink {
 public:
   TaskBase();
   ~TaskBase() override;
+
+  // Task states (TaskState<T, F>, all sizes) come from the recycler; the
+  // virtual destructor makes `delete` pass the dynamic type's size.
+  static void* operator new(std::size_t size) { return recycler::allocate(size); }
+  static void operator delete(void* p, std::size_t size) noexcept { recycler::deallocate(p, size); }
 
   /// Rule 1/3/4: make the task runnable. Thread-safe; spurious calls are harmless.
   void wake() noexcept override;
@@ -114,6 +120,7 @@ public:
   void* caller_ = nullptr;
   void* stack_lo_ = nullptr; ///< Lowest address of the stack mapping (guard page included); null until first run.
   std::size_t stack_len_ = 0; ///< Length of that mapping.
+  std::size_t stack_guard_ = 0; ///< Bytes of guard page at stack_lo_ (0: an unguarded slab stack).
   void* tsan_fiber_ = nullptr;
   void* asan_fake_stack_ = nullptr;
   /// The task's own C++ exception-handling state while it is switched out
@@ -128,7 +135,6 @@ public:
   std::shared_ptr<const ContextData> context_;
 
   /// Guards the fields below (cancellation and the awaited future).
-  std::size_t stack_guard_ = 0; ///< Bytes of guard page at stack_lo_ (0: an unguarded slab stack).
   mutable SpinLock lock_;
   /// A cancellation waits to be delivered (asyncio's _must_cancel).
   std::atomic<bool> must_cancel_{false};
