@@ -9,6 +9,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -57,8 +58,9 @@ public:
 
 /// PEP 654 exception group, raised by TaskGroup with every child failure.
 ///
-/// Holds exception_ptrs. `split<E>()` gives the part matching E and the rest,
-/// the C++ shape of `except* E`; nested groups are searched recursively.
+/// Holds exception_ptrs (CancelledError included, although it is not a
+/// std::exception). `split<E>()` gives the part matching E and the rest, the
+/// C++ shape of `except* E`; nested groups are searched recursively.
 class ExceptionGroup : public std::runtime_error {
 public:
   ExceptionGroup(std::string message, std::vector<std::exception_ptr> exceptions)
@@ -78,13 +80,31 @@ public:
   template <class E>
   [[nodiscard]] bool contains() const { return !leaves_of<E>().empty(); }
 
-  /// except*-style split: {group of E leaves or nullptr, group of the rest or nullptr}.
+  /// except*-style split (PEP 654 BaseExceptionGroup.split): {the group of
+  /// the E leaves or nullptr, the group of the rest or nullptr}. Nested
+  /// groups are split too, keeping their structure and messages, so
+  /// `auto [mine, rest] = eg.split<E>(); if (rest) std::rethrow_exception(rest);`
+  /// is `except* E`.
   template <class E>
   [[nodiscard]] std::pair<std::exception_ptr, std::exception_ptr> split() const {
+    if constexpr (std::is_base_of_v<E, ExceptionGroup>) return {std::make_exception_ptr(*this), nullptr};
+    else return split_if([](const std::exception_ptr& e) { return matches<E>(e); });
+  }
+
+  /// split() by a predicate on the leaves (exception_ptr -> bool).
+  template <class Pred>
+  [[nodiscard]] std::pair<std::exception_ptr, std::exception_ptr> split_if(Pred pred) const {
     std::vector<std::exception_ptr> match, rest;
     for (const auto& e : exceptions_) {
-      if (matches<E>(e)) match.push_back(e);
-      else rest.push_back(e);
+      if (const ExceptionGroup* nested = as_group(e)) {
+        auto [m, r] = nested->split_if(pred);
+        if (m) match.push_back(std::move(m));
+        if (r) rest.push_back(std::move(r));
+      } else if (pred(e)) {
+        match.push_back(e);
+      } else {
+        rest.push_back(e);
+      }
     }
     auto group = [this](std::vector<std::exception_ptr> v) -> std::exception_ptr {
       if (v.empty()) return nullptr;
@@ -93,7 +113,26 @@ public:
     return {group(std::move(match)), group(std::move(rest))};
   }
 
+  /// PEP 654 subgroup: the E part of split(), or nullptr.
+  template <class E>
+  [[nodiscard]] std::exception_ptr subgroup() const {
+    return split<E>().first;
+  }
+
+  /// The message given at construction (Python's eg.message).
+  [[nodiscard]] const char* message() const noexcept { return what(); }
+
 private:
+  /// The group `e` holds, or nullptr; valid while `e` lives.
+  static const ExceptionGroup* as_group(const std::exception_ptr& e) noexcept {
+    try {
+      std::rethrow_exception(e);
+    } catch (const ExceptionGroup& g) {
+      return &g;
+    } catch (...) {
+      return nullptr; // a leaf
+    }
+  }
   template <class E>
   static bool matches(const std::exception_ptr& e) {
     try {

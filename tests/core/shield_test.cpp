@@ -1,0 +1,120 @@
+#include "coreio/shield.hpp" // self-contained header first
+
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+
+#include "coreio/coreio.hpp"
+#include "coreio_test.hpp"
+
+using namespace std::chrono_literals;
+using coreio::CancelledError;
+
+namespace {
+
+coreio::TaskOptions on_loop(std::size_t i) {
+  coreio::Runtime& rt = coreio::get_running_loop().runtime();
+  return {.loop = &rt.loop(i % rt.num_loops())};
+}
+
+
+/// Polls until pred() holds: a task reached a given point (never a timing guess).
+template <class P>
+void until(P pred) {
+  while (!pred()) coreio::sleep(std::chrono::microseconds(100));
+}
+} // namespace
+
+TEST_SUITE("shield") {
+
+COREIO_TEST_CASE("the outer future carries the inner result") {
+  auto t = coreio::create_task([] { coreio::sleep(1ms); return 10; }, on_loop(1));
+  CHECK(coreio::shield(t).get() == 10);
+}
+
+COREIO_TEST_CASE("the outer future carries the inner exception") {
+  auto t = coreio::create_task(
+      []() -> int {
+        coreio::sleep(1ms);
+        throw std::runtime_error("inner");
+      },
+      on_loop(1));
+  CHECK_THROWS_WITH_AS(coreio::shield(t).get(), "inner", std::runtime_error);
+}
+
+COREIO_TEST_CASE("cancelling the awaiter does not cancel the inner task") {
+  std::atomic<bool> finished{false};
+  auto inner = coreio::create_task(
+      [&] {
+        coreio::sleep(5ms);
+        finished = true;
+        return 3;
+      },
+      on_loop(1));
+  auto awaiter = coreio::create_task([&] { return coreio::shield(inner).get(); });
+  coreio::sleep(1ms);
+  awaiter.cancel();
+  CHECK_THROWS_AS(awaiter.get(), CancelledError);
+  CHECK_FALSE(inner.cancelled());
+  CHECK(inner.get() == 3);
+  CHECK(finished.load());
+}
+
+COREIO_TEST_CASE("cancelling the outer future directly leaves the inner one running") {
+  auto inner = coreio::create_task([] { coreio::sleep(3ms); return 1; }, on_loop(1));
+  auto outer = coreio::shield(inner);
+  CHECK(outer.cancel());
+  CHECK(outer.cancelled());
+  CHECK(inner.get() == 1);
+}
+
+COREIO_TEST_CASE("cancelling the inner task cancels the outer future") {
+  auto inner = coreio::create_task([] { coreio::sleep(10s); }, on_loop(1));
+  auto outer = coreio::shield(inner);
+  coreio::sleep(1ms);
+  inner.cancel();
+  CHECK_THROWS_AS(outer.get(), CancelledError);
+  CHECK(outer.cancelled());
+}
+
+COREIO_TEST_CASE("a done inner future is returned as it is") {
+  coreio::Future<int> f;
+  f.set_result(4);
+  auto same = coreio::shield(f);
+  CHECK(same == f);
+  CHECK(same.result() == 4);
+}
+
+COREIO_TEST_CASE("a callable becomes a task that survives its awaiter's cancellation") {
+  std::atomic<bool> finished{false};
+  std::atomic<bool> shielded{false};
+  auto awaiter = coreio::create_task([&] {
+    auto outer = coreio::shield([&] {
+      coreio::sleep(3ms);
+      finished = true;
+    });
+    shielded = true;
+    outer.get();
+  });
+  until([&] { return shielded.load(); });
+  awaiter.cancel();
+  CHECK_THROWS_AS(awaiter.get(), CancelledError);
+  until([&] { return finished.load(); }); // the shielded task finishes on its own
+}
+
+COREIO_TEST_CASE("shield inside gather: cancelling the gather spares the shielded child") {
+  auto protected_task = coreio::create_task([] { coreio::sleep(3ms); return 1; }, on_loop(1));
+  auto plain = coreio::create_task([] { coreio::sleep(10s); return 2; }, on_loop(0));
+  std::atomic<bool> gathering{false};
+  auto g = coreio::create_task([&] {
+    gathering = true;
+    return coreio::gather(coreio::shield(protected_task), plain);
+  });
+  until([&] { return gathering.load(); });
+  g.cancel();
+  CHECK_THROWS_AS(g.get(), CancelledError);
+  CHECK(plain.cancelled());
+  CHECK(protected_task.get() == 1); // asyncio's test_shield_gather
+}
+
+} // TEST_SUITE
