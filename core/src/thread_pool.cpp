@@ -15,30 +15,36 @@ ThreadPool::ThreadPool(Options opts) : opts_(std::move(opts)) {}
 ThreadPool::~ThreadPool() { shutdown(true, false); }
 
 void ThreadPool::execute(ExecutorJob job) {
-  reap_retired();
-  std::lock_guard g(mu_);
-  if (shutdown_) throw RuntimeError(opts_.shutdown_message);
-  queue_.push_back(std::move(job));
-  if (num_idle_ > 0) {
-    // Step 1: hand the job to an idle thread.
-    --num_idle_;
-    ++num_notify_;
-    cv_.notify_one();
-    return;
-  }
-  if (num_threads_ >= opts_.max_threads) return; // a busy thread will take it (step 3)
-  try {
-    spawn_locked();
-  } catch (...) {
-    // No thread could be started (EAGAIN: Tokio's issue 8406). If others
-    // exist, one of them takes the job later; if none does, the job would be
-    // orphaned: give it back to the caller as the error.
-    if (num_threads_ == 0) {
-      queue_.pop_back();
-      throw;
+  ThreadList exited; // threads that retired: joined below, outside the lock
+  {
+    std::lock_guard g(mu_);
+    if (shutdown_) throw RuntimeError(opts_.shutdown_message);
+    exited.splice(exited.end(), retired_);
+    queue_.push_back(std::move(job));
+    if (num_idle_ > 0) {
+      // Step 1: hand the job to an idle thread.
+      --num_idle_;
+      ++num_notify_;
+      cv_.notify_one();
+    } else if (num_threads_ < opts_.max_threads) {
+      try {
+        spawn_locked();
+      } catch (...) {
+        // No thread could be started (EAGAIN: Tokio's issue 8406). If others
+        // exist, one of them takes the job later; if none does, the job would
+        // be orphaned: give it back to the caller as the error.
+        if (num_threads_ == 0) {
+          queue_.pop_back();
+          retired_.splice(retired_.end(), exited);
+          throw;
+        }
+        log().warn("blocking pool: could not start a thread ({} running); the job waits for one", num_threads_);
+      }
     }
-    log().warn("blocking pool: could not start a thread ({} running); the job waits for one", num_threads_);
+    // Else all threads are busy and at the bound: one takes it later (step 3).
   }
+  // Each of these threads left the pool under mu_ and is returning.
+  for (std::thread& t : exited) t.join();
 }
 
 void ThreadPool::spawn_locked() {
@@ -147,17 +153,6 @@ void ThreadPool::join() {
 void ThreadPool::shutdown(bool wait, bool cancel_futures) {
   shutdown_begin(cancel_futures);
   if (wait) join();
-}
-
-void ThreadPool::reap_retired() {
-  ThreadList done;
-  {
-    std::lock_guard g(mu_);
-    if (retired_.empty()) return;
-    done.splice(done.end(), retired_);
-  }
-  // Each of these threads has left the pool under mu_ and is returning.
-  for (std::thread& t : done) t.join();
 }
 
 bool ThreadPool::is_shutdown() const {

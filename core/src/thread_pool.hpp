@@ -93,8 +93,6 @@ private:
   void worker(ThreadList::iterator self);
   /// Starts one thread; called with `mu_` held.
   void spawn_locked();
-  /// Joins the threads that retired (takes them under `mu_`, joins outside).
-  void reap_retired();
 
   const Options opts_;
   mutable std::mutex mu_;
