@@ -240,6 +240,9 @@ def main():
     try:
         proc = subprocess.run(opts.command, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=opts.timeout)
+    except OSError as e:
+        print(f"FAIL: cannot run {opts.command[0]}: {e}")
+        return 1
     except subprocess.TimeoutExpired as e:
         print(f"FAIL: {opts.command[0]} did not finish within {opts.timeout} s ({opts.shape})")
         print((e.stdout or b"").decode("utf-8", "replace"))
