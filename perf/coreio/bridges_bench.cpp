@@ -16,6 +16,7 @@
 // coreio-1, coreio-sn (shared-nothing) or coreio-ws (work stealing).
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -83,23 +84,30 @@ void bench_inject(const Options& o) {
   done.get();
   const double total_secs = seconds_since(t0);
   if (count.load() != n) fail("inject count");
+  std::uint64_t parks = 0;
+  for (const auto& l : rt.metrics().loops) parks += l.parks;
   rt.close();
+  // Each park the producer catches costs it an unpark (an eventfd write).
+  emit(o, "inject", "loop_parks_per_1000_submissions", double(parks) * 1000.0 / double(n), "parks");
   emit(o, "inject", "ns_per_submission", submit_secs * 1e9 / double(n), "ns");
   emit(o, "inject", "ns_per_callback_end_to_end", total_secs * 1e9 / double(n), "ns");
 }
 
 void bench_to_thread(const Options& o) {
   const long n = o.n ? o.n : 100'000;
-  const double secs = coreio::run(
-      [n] {
-        long calls = 0;
-        const auto t0 = Clock::now();
-        for (long i = 0; i < n; ++i) calls += coreio::to_thread([] { return 1L; });
-        if (calls != n) fail("to_thread count");
-        return seconds_since(t0);
-      },
-      config(o));
+  coreio::Runtime rt(config(o));
+  const double secs = rt.block_on([n] {
+    long calls = 0;
+    const auto t0 = Clock::now();
+    for (long i = 0; i < n; ++i) calls += coreio::to_thread([] { return 1L; });
+    if (calls != n) fail("to_thread count");
+    return seconds_since(t0);
+  });
+  std::uint64_t parks = 0;
+  for (const auto& l : rt.metrics().loops) parks += l.parks;
+  rt.close();
   emit(o, "to_thread", "us_per_round_trip", secs * 1e6 / double(n), "us");
+  emit(o, "to_thread", "loop_parks_per_round_trip", double(parks) / double(n), "parks");
 }
 
 void bench_process_pool(const Options& o) {
