@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -76,7 +77,7 @@ COREIO_TEST_CASE("the barrier can be used for many rounds by tasks on every loop
       CHECK(arrivals[static_cast<std::size_t>(r)] == parties);
     }
   };
-  std::thread th(party);
+  synctest::Thread th(party);
   std::vector<coreio::Task<>> tasks;
   for (int i = 0; i < parties - 1; ++i) tasks.push_back(coreio::create_task(party));
   for (auto& t : tasks) t.get();

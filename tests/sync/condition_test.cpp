@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -227,7 +228,7 @@ COREIO_TEST_CASE("a plain OS thread waits on a condition notified by a task") {
   coreio::Condition cond;
   bool ready = false;
   std::atomic<bool> done{false};
-  std::thread th([&] {
+  synctest::Thread th([&] {
     std::lock_guard guard(cond);
     cond.wait_for([&] { return ready; });
     done = true;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,7 +48,7 @@ COREIO_TEST_CASE("set releases every waiter: tasks on any loop and plain OS thre
       return r;
     }));
   }
-  std::thread th([&] {
+  synctest::Thread th([&] {
     ev.wait();
     released.fetch_add(1);
   });
@@ -127,7 +128,7 @@ COREIO_TEST_CASE("wait in a loop callback raises RuntimeError on a clear event a
 COREIO_TEST_CASE("a plain OS thread sets the event a task waits for") {
   coreio::Event ev;
   int data = 0;
-  std::thread th([&] {
+  synctest::Thread th([&] {
     std::this_thread::sleep_for(2ms);
     data = 42; // published by set(), read after wait()
     ev.set();

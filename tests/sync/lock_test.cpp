@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -130,14 +131,14 @@ COREIO_TEST_CASE("waiters on different loops and threads acquire the lock in the
   };
   lock.acquire();
   std::vector<coreio::Task<>> tasks;
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<synctest::Thread>> threads;
   for (int i = 0; i < 6; ++i) {
     if (i == 3) {
-      threads.emplace_back([&, i] {
+      threads.push_back(std::make_unique<synctest::Thread>([&, i] {
         lock.acquire();
         record(i);
         lock.release();
-      });
+      }));
     } else {
       tasks.push_back(coreio::create_task([&, i] {
         lock.acquire();
@@ -150,7 +151,7 @@ COREIO_TEST_CASE("waiters on different loops and threads acquire the lock in the
   }
   lock.release();
   for (auto& t : tasks) t.get();
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) th->join();
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
 
@@ -300,14 +301,14 @@ COREIO_TEST_CASE("tasks and plain OS threads exclude each other") {
     counter = seen + 1;
     inside.fetch_sub(1);
   };
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<synctest::Thread>> threads;
   for (int t = 0; t < 2; ++t) {
-    threads.emplace_back([&] {
+    threads.push_back(std::make_unique<synctest::Thread>([&] {
       for (int i = 0; i < 200; ++i) {
         std::lock_guard g(lock);
         critical();
       }
-    });
+    }));
   }
   std::vector<coreio::Task<>> tasks;
   for (int t = 0; t < 4; ++t) {
@@ -320,7 +321,7 @@ COREIO_TEST_CASE("tasks and plain OS threads exclude each other") {
     }));
   }
   for (auto& t : tasks) t.get();
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) th->join();
   CHECK_FALSE(overlap.load());
   CHECK(counter == 1200);
 }

@@ -113,16 +113,16 @@ COREIO_TEST_CASE("getters on different loops and threads are served in the order
   coreio::Queue<int> q;
   std::vector<coreio::Task<int>> tasks;
   int thread_got = -1;
-  std::thread th;
+  std::unique_ptr<synctest::Thread> th;
   for (int i = 0; i < 5; ++i) {
-    if (i == 2) th = std::thread([&] { thread_got = q.get(); });
+    if (i == 2) th = std::make_unique<synctest::Thread>([&] { thread_got = q.get(); });
     else tasks.push_back(coreio::create_task([&] { return q.get(); }));
     eventually([&] { return Probe::getters(q) == static_cast<std::size_t>(i + 1); });
   }
   for (int i = 0; i < 5; ++i) q.put(i);
   std::vector<int> got;
   for (auto& t : tasks) got.push_back(t.get());
-  th.join();
+  th->join();
   CHECK(got == std::vector<int>{0, 1, 3, 4});
   CHECK(thread_got == 2);
 }
@@ -307,7 +307,7 @@ COREIO_TEST_CASE("shutdown wakes blocked getters with QueueShutDown") {
   coreio::Queue<int> q;
   auto a = coreio::create_task([&] { return q.get(); });
   auto b = coreio::create_task([&] { return q.get(); });
-  std::thread th([&] { CHECK_THROWS_AS(q.get(), coreio::QueueShutDown); });
+  synctest::Thread th([&] { CHECK_THROWS_AS(q.get(), coreio::QueueShutDown); });
   eventually([&] { return Probe::getters(q) == 3; });
   q.shutdown();
   CHECK_THROWS_AS(a.get(), coreio::QueueShutDown);
@@ -378,7 +378,7 @@ COREIO_TEST_CASE("get in a loop callback raises RuntimeError on an empty queue a
 COREIO_TEST_CASE("a plain OS thread and a task exchange items both ways") {
   coreio::Queue<int> to_thread(1);
   coreio::Queue<int> to_task(1);
-  std::thread th([&] {
+  synctest::Thread th([&] {
     for (int i = 0; i < 200; ++i) to_task.put(to_thread.get() + 1);
   });
   for (int i = 0; i < 200; ++i) {

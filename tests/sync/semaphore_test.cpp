@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -114,14 +115,14 @@ COREIO_TEST_CASE("waiters on different loops and threads are served in the order
   std::mutex mu;
   std::vector<int> order;
   std::vector<coreio::Task<>> tasks;
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<synctest::Thread>> threads;
   for (int i = 0; i < 5; ++i) {
     auto body = [&, i] {
       sem.acquire();
       std::lock_guard g(mu);
       order.push_back(i);
     };
-    if (i == 2) threads.emplace_back(body);
+    if (i == 2) threads.push_back(std::make_unique<synctest::Thread>(body));
     else tasks.push_back(coreio::create_task(body));
     eventually([&] { return Probe::waiters(sem) == static_cast<std::size_t>(i + 1); });
   }
@@ -133,7 +134,7 @@ COREIO_TEST_CASE("waiters on different loops and threads are served in the order
     });
   }
   for (auto& t : tasks) t.get();
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) th->join();
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
 }
 
@@ -242,7 +243,7 @@ COREIO_TEST_CASE("tasks and plain OS threads never exceed the permits") {
     std::this_thread::yield();
     inside.fetch_sub(1);
   };
-  std::thread th([&] {
+  synctest::Thread th([&] {
     for (int i = 0; i < 100; ++i) {
       std::lock_guard g(sem);
       critical();

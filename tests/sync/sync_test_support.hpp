@@ -4,10 +4,12 @@
 // every task it creates runs in asyncio's FIFO order on that loop's thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -85,11 +87,41 @@ template <class Pred>
 void eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (int i = 0; !pred(); ++i) {
-    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "condition not reached in time");
+    if (std::chrono::steady_clock::now() >= deadline) FAIL("condition not reached in time");
     if (i < 16) coreio::yield_now();
     else coreio::sleep(std::chrono::microseconds(200));
   }
 }
+
+/// A plain OS thread that a task may join without blocking its loop thread:
+/// join() first waits (suspending the task) until the thread's function has
+/// returned, so a thread that still needs the loop to make progress (say, a
+/// producer waiting for a task to consume) can finish.
+class Thread {
+public:
+  template <class F>
+  explicit Thread(F fn)
+      : thread_([this, fn = std::move(fn)]() mutable {
+          struct Done {
+            std::atomic<bool>& flag;
+            ~Done() { flag.store(true); }
+          } done{done_};
+          fn();
+        }) {}
+  Thread(const Thread&) = delete;
+  Thread& operator=(const Thread&) = delete;
+  ~Thread() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void join() {
+    eventually([&] { return done_.load(); });
+    thread_.join();
+  }
+
+private:
+  std::atomic<bool> done_{false}; // before thread_: set up before the thread starts
+  std::thread thread_;
+};
 
 /// Runs fn as a task pinned to the calling task's current loop and waits for
 /// it. Tasks fn creates with spawn_here() share that loop: one thread, FIFO
