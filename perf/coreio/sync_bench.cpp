@@ -1,0 +1,175 @@
+// coreio_sync_bench: figures for sync/ (issue 4).
+//
+//   coreio_sync_bench [lock|pingpong|all] [--n=N] [--json]
+//
+//   lock      uncontended costs, one task on one loop, N (10,000,000) pairs:
+//             Lock lock()+unlock(), Semaphore acquire()+release(), and
+//             Queue<long> put_nowait()+get_nowait(); std::mutex for scale.
+//             Target: Lock <= 20 ns per acquire/release pair.
+//   pingpong  the card's pingpong row (../../../shared/BENCHMARKS.md): two
+//             tasks pass a token through two Queue(maxsize=1), R (1,000,000)
+//             round trips, in the three shapes: loops=1, loops=2 with stealing
+//             off (shared-nothing; the two tasks land on different loops) and
+//             loops=2 with stealing on. Target: <= 200 ns per round trip with
+//             two loops.
+//
+// Each run verifies its own result (exit 1 on a mismatch) and prints
+// `<bench> <runtime> loops=<n> <metric>=<value> <unit>` lines (JSON objects
+// with --json); runtime is coreio-1, coreio-sn (shared-nothing) or coreio-ws
+// (work stealing).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <coreio/coreio.hpp>
+#include <coreio/sync/sync.hpp>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string bench = "all";
+  bool json = false;
+  long n = 0; // 0: the default of each bench
+};
+
+struct Shape {
+  const char* runtime;
+  std::size_t loops;
+  bool stealing;
+};
+
+constexpr Shape shapes[] = {{"coreio-1", 1, false}, {"coreio-sn", 2, false}, {"coreio-ws", 2, true}};
+
+void emit(const Options& o, const char* bench, const char* runtime, std::size_t loops, const char* metric,
+          double value, const char* unit) {
+  if (o.json)
+    std::printf("{\"bench\":\"%s\",\"runtime\":\"%s\",\"loops\":%zu,\"metric\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"}\n",
+                bench, runtime, loops, metric, value, unit);
+  else
+    std::printf("%s %s loops=%zu %s=%.6g %s\n", bench, runtime, loops, metric, value, unit);
+  std::fflush(stdout);
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "coreio_sync_bench: result check failed: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double ns_per(Clock::time_point t0, long n) {
+  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / static_cast<double>(n);
+}
+
+/// Keeps the compiler from proving a loop body away.
+template <class T>
+void keep(T& v) {
+  asm volatile("" : : "r,m"(v) : "memory");
+}
+
+void bench_lock(const Options& o) {
+  const long n = o.n ? o.n : 10'000'000;
+  struct Result {
+    double lock, semaphore, queue, mutex;
+  };
+  const Result r = coreio::run(
+      [n] {
+        Result out{};
+        coreio::Lock lock;
+        lock.lock(); // warm up
+        lock.unlock();
+        auto t0 = Clock::now();
+        for (long i = 0; i < n; ++i) {
+          lock.lock();
+          keep(lock);
+          lock.unlock();
+        }
+        out.lock = ns_per(t0, n);
+        if (lock.locked()) fail("lock left locked");
+
+        coreio::Semaphore sem(1);
+        t0 = Clock::now();
+        for (long i = 0; i < n; ++i) {
+          sem.acquire();
+          keep(sem);
+          sem.release();
+        }
+        out.semaphore = ns_per(t0, n);
+        if (sem.locked()) fail("semaphore left locked");
+
+        coreio::Queue<long> q(1);
+        long sum = 0;
+        const long qn = n / 10;
+        t0 = Clock::now();
+        for (long i = 0; i < qn; ++i) {
+          q.put_nowait(i);
+          sum += q.get_nowait();
+        }
+        out.queue = ns_per(t0, qn);
+        if (sum != qn * (qn - 1) / 2) fail("queue sum");
+
+        std::mutex mu;
+        t0 = Clock::now();
+        for (long i = 0; i < n; ++i) {
+          mu.lock();
+          keep(mu);
+          mu.unlock();
+        }
+        out.mutex = ns_per(t0, n);
+        return out;
+      },
+      coreio::RuntimeConfig{.loops = 1});
+  emit(o, "lock_uncontended", "coreio-1", 1, "ns_per_acquire_release", r.lock, "ns");
+  emit(o, "semaphore_uncontended", "coreio-1", 1, "ns_per_acquire_release", r.semaphore, "ns");
+  emit(o, "queue_nowait", "coreio-1", 1, "ns_per_put_get", r.queue, "ns");
+  emit(o, "std_mutex_uncontended", "coreio-1", 1, "ns_per_lock_unlock", r.mutex, "ns");
+}
+
+void bench_pingpong(const Options& o, const Shape& shape) {
+  const long rounds = o.n ? o.n : 1'000'000;
+  const double ns = coreio::run(
+      [rounds] {
+        coreio::Queue<long> ping(1);
+        coreio::Queue<long> pong(1);
+        const auto t0 = Clock::now();
+        auto echo = coreio::create_task([&] {
+          for (long i = 0; i < rounds; ++i) pong.put(ping.get());
+        });
+        for (long i = 0; i < rounds; ++i) {
+          ping.put(i);
+          if (pong.get() != i) fail("pingpong returned the wrong token");
+        }
+        echo.get();
+        return ns_per(t0, rounds);
+      },
+      coreio::RuntimeConfig{.loops = shape.loops, .stealing = shape.stealing});
+  emit(o, "pingpong", shape.runtime, shape.loops, "ns_per_round_trip", ns, "ns");
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--json") o.json = true;
+    else if (a.starts_with("--n=")) o.n = std::strtol(argv[i] + 4, nullptr, 10);
+    else if (a == "lock" || a == "pingpong" || a == "all") o.bench = a;
+    else {
+      std::fprintf(stderr, "usage: coreio_sync_bench [lock|pingpong|all] [--n=N] [--json]\n");
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  if (o.bench == "lock" || o.bench == "all") bench_lock(o);
+  if (o.bench == "pingpong" || o.bench == "all")
+    for (const Shape& s : shapes) bench_pingpong(o, s);
+  return 0;
+}
