@@ -627,11 +627,18 @@ void StreamCore::start_tls(const SSLContext& context, const StartTlsOptions& opt
 
 // ================================================================ handles
 
+MadeStreams make_stream_objects(std::unique_ptr<StreamTransport> transport, StreamOptions opts, bool server_side,
+                                const std::optional<SSLContext>& ssl) {
+  auto core = std::make_shared<StreamCore>(std::move(transport), opts, server_side);
+  if (ssl) core->set_ssl_context(*ssl);
+  auto handle = std::make_shared<StreamHandle>(core);
+  return {StreamAccess::reader(handle), StreamAccess::writer(handle), std::move(core)};
+}
+
 std::pair<StreamReader, StreamWriter> make_streams(std::unique_ptr<StreamTransport> transport, StreamOptions opts,
                                                    bool server_side) {
-  auto core = std::make_shared<StreamCore>(std::move(transport), opts, server_side);
-  auto handle = std::make_shared<StreamHandle>(std::move(core));
-  return {StreamReader(handle), StreamWriter(handle)};
+  auto made = make_stream_objects(std::move(transport), opts, server_side, std::nullopt);
+  return {std::move(made.reader), std::move(made.writer)};
 }
 
 } // namespace coreio::detail

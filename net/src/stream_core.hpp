@@ -191,4 +191,20 @@ struct StreamHandle {
   ~StreamHandle();
 };
 
+/// Builds handles over a core, and reaches a handle's core.
+struct StreamAccess {
+  static StreamReader reader(std::shared_ptr<StreamHandle> h) { return StreamReader(std::move(h)); }
+  static StreamWriter writer(std::shared_ptr<StreamHandle> h) { return StreamWriter(std::move(h)); }
+  static const std::shared_ptr<StreamCore>& core(const StreamWriter& w) { return w.handle_->core; }
+};
+
+/// A reader and a writer over `transport`, plus their core.
+struct MadeStreams {
+  StreamReader reader;
+  StreamWriter writer;
+  std::shared_ptr<StreamCore> core;
+};
+MadeStreams make_stream_objects(std::unique_ptr<StreamTransport> transport, StreamOptions opts, bool server_side,
+                                const std::optional<SSLContext>& ssl);
+
 } // namespace coreio::detail

@@ -17,7 +17,7 @@ struct Address {
   /// AF_INET, AF_INET6 or AF_UNIX (0 = unspecified).
   int family = 0;
   /// A numeric IP address (IPv6 without brackets), or the socket path for AF_UNIX.
-  std::string host;
+  std::string host = {};
   /// The port (0 for AF_UNIX, or "any free port" when binding).
   std::uint16_t port = 0;
 

@@ -97,6 +97,8 @@ namespace detail {
 class StreamCore;
 /// A user-visible reference to a stream: closes it when the last one goes.
 struct StreamHandle;
+/// net/src's way in to the handles' internals.
+struct StreamAccess;
 
 /// The non-template half of make_stream_pair (net/src/streams.cpp).
 std::pair<StreamReader, StreamWriter> make_streams(std::unique_ptr<StreamTransport> transport, StreamOptions opts,
@@ -159,8 +161,7 @@ public:
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
 
 private:
-  friend std::pair<StreamReader, StreamWriter> detail::make_streams(std::unique_ptr<detail::StreamTransport>,
-                                                                    StreamOptions, bool);
+  friend struct detail::StreamAccess;
   explicit StreamReader(std::shared_ptr<detail::StreamHandle> h);
   [[nodiscard]] detail::StreamCore& core() const;
 
@@ -259,8 +260,7 @@ public:
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(handle_); }
 
 private:
-  friend std::pair<StreamReader, StreamWriter> detail::make_streams(std::unique_ptr<detail::StreamTransport>,
-                                                                    StreamOptions, bool);
+  friend struct detail::StreamAccess;
   explicit StreamWriter(std::shared_ptr<detail::StreamHandle> h);
   [[nodiscard]] detail::StreamCore& core() const;
 

@@ -56,16 +56,16 @@ using WriteDone = Function<void(const boost::system::error_code&, std::size_t)>;
 
 /// What get_extra_info() reports; fixed at creation.
 struct TransportInfo {
-  std::optional<Address> peername;
-  std::optional<Address> sockname;
+  std::optional<Address> peername = std::nullopt;
+  std::optional<Address> sockname = std::nullopt;
   int fd = -1;
 };
 
 /// StreamWriter::start_tls's request (see tls.hpp).
 struct TlsUpgrade {
-  std::shared_ptr<boost::asio::ssl::context> context;
+  std::shared_ptr<boost::asio::ssl::context> context = nullptr;
   bool server_side = false;
-  std::string server_hostname;
+  std::string server_hostname = {};
   bool check_hostname = false;
   std::chrono::nanoseconds handshake_timeout = std::chrono::seconds(60);
   std::chrono::nanoseconds shutdown_timeout = std::chrono::seconds(30);
