@@ -27,7 +27,7 @@ expression that must match the whole line.
                         LO*scale <= t <= max(HI*scale, LO*scale + 0.3): the
                         upper bound keeps 0.3 s of room for process start-up
                         on a loaded machine however small the scale
-    count N             stdout has exactly N lines
+    count N [MAX]       stdout has exactly N lines (or N..MAX)
     lines ... end       stdout is exactly these lines, in this order
     unordered ... end   stdout is these lines in any order (a multiset)
     sequence ... end    lines matching these patterns appear in this order
@@ -185,8 +185,9 @@ def run_checks(directives, out, err, status, elapsed, scale):
             if not lo <= elapsed <= hi:
                 problem = f"took {elapsed:.3f} s, expected {lo:.3f}..{hi:.3f} s (scale {scale})"
         elif name == "count":
-            if len(out) != int(args[0]):
-                problem = f"{len(out)} lines, expected {args[0]}"
+            lo, hi = int(args[0]), int(args[-1])
+            if not lo <= len(out) <= hi:
+                problem = f"{len(out)} lines, expected {args[0]}" + (f"..{args[1]}" if len(args) > 1 else "")
         elif name == "lines":
             if len(out) != len(body) or not all(p.matches(l) for p, l in zip(body, out)):
                 problem = "output differs:\n" + "\n".join(
