@@ -77,6 +77,10 @@ public:
   std::uint64_t add_done_callback(F fn) const {
     detail::ValueSlot<T>* slot = slot_;
     return s_->add_done_callback([fn = std::move(fn), slot](detail::FutureStateBase* st) mutable {
+      // The state is never null here; saying so keeps gcc 12 at -O2 from
+      // warning (-Wstringop-overflow) about loads on the null path that
+      // Ref::share's check would otherwise imply.
+      if (st == nullptr) __builtin_unreachable();
       Future<T> f(detail::Ref<detail::FutureStateBase>::share(st), slot);
       fn(f);
     });
