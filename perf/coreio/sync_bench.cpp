@@ -1,6 +1,6 @@
 // coreio_sync_bench: figures for sync/ (issue 4).
 //
-//   coreio_sync_bench [lock|pingpong|all] [--n=N] [--json]
+//   coreio_sync_bench [lock|pingpong|all] [--n=N] [--json] [--loops=N --stealing=on|off]
 //
 //   lock      uncontended costs, one task on one loop, N (10,000,000) pairs:
 //             Lock lock()+unlock(), Semaphore acquire()+release(), and
@@ -10,8 +10,8 @@
 //             tasks pass a token through two Queue(maxsize=1), R (1,000,000)
 //             round trips, in the three shapes: loops=1, loops=2 with stealing
 //             off (shared-nothing; the two tasks land on different loops) and
-//             loops=2 with stealing on. Target: <= 200 ns per round trip with
-//             two loops.
+//             loops=2 with stealing on, or only the shape given by --loops
+//             and --stealing. Target: <= 200 ns per round trip with two loops.
 //
 // Each run verifies its own result (exit 1 on a mismatch) and prints
 // `<bench> <runtime> loops=<n> <metric>=<value> <unit>` lines (JSON objects
@@ -34,7 +34,9 @@ using Clock = std::chrono::steady_clock;
 struct Options {
   std::string bench = "all";
   bool json = false;
-  long n = 0; // 0: the default of each bench
+  long n = 0;             // 0: the default of each bench
+  std::size_t loops = 0;  // 0: every shape
+  bool stealing = true;
 };
 
 struct Shape {
@@ -155,9 +157,13 @@ Options parse(int argc, char** argv) {
     const std::string_view a = argv[i];
     if (a == "--json") o.json = true;
     else if (a.starts_with("--n=")) o.n = std::strtol(argv[i] + 4, nullptr, 10);
+    else if (a.starts_with("--loops=")) o.loops = std::strtoul(argv[i] + 8, nullptr, 10);
+    else if (a == "--stealing=on") o.stealing = true;
+    else if (a == "--stealing=off") o.stealing = false;
     else if (a == "lock" || a == "pingpong" || a == "all") o.bench = a;
     else {
-      std::fprintf(stderr, "usage: coreio_sync_bench [lock|pingpong|all] [--n=N] [--json]\n");
+      std::fprintf(stderr, "usage: coreio_sync_bench [lock|pingpong|all] [--n=N] [--json] "
+                           "[--loops=N --stealing=on|off]\n");
       std::exit(2);
     }
   }
@@ -169,7 +175,13 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   if (o.bench == "lock" || o.bench == "all") bench_lock(o);
-  if (o.bench == "pingpong" || o.bench == "all")
-    for (const Shape& s : shapes) bench_pingpong(o, s);
+  if (o.bench == "pingpong" || o.bench == "all") {
+    if (o.loops == 0) {
+      for (const Shape& s : shapes) bench_pingpong(o, s);
+    } else {
+      const char* runtime = o.loops == 1 ? "coreio-1" : o.stealing ? "coreio-ws" : "coreio-sn";
+      bench_pingpong(o, Shape{runtime, o.loops, o.loops > 1 && o.stealing});
+    }
+  }
   return 0;
 }
