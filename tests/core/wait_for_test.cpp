@@ -235,8 +235,10 @@ COREIO_TEST_CASE("wait_for itself stays cancellable when the inner task holds up
 
 COREIO_TEST_CASE("an outer cancel together with the timeout still propagates CancelledError") {
   coreio::Future<void> expired;
+  std::atomic<bool> started{false};
   auto inner = coreio::create_task(
       [&] {
+        started = true;
         try {
           coreio::sleep(10s);
         } catch (const CancelledError&) {
@@ -246,6 +248,7 @@ COREIO_TEST_CASE("an outer cancel together with the timeout still propagates Can
         }
       },
       on_loop(1));
+  until([&] { return started.load(); }); // else the deadline could cancel it before it runs
   auto w = coreio::create_task([&] { coreio::wait_for(inner, 1ms); });
   expired.get();
   w.cancel();
