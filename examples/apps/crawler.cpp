@@ -26,8 +26,10 @@
 //    readuntil("\r\n\r\n"), readexactly(Content-Length).
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <optional>
