@@ -217,7 +217,8 @@ private:
   }
   void insert_locked(T&& item, detail::WakeBatch& wake);
   void hand_to_getter_locked(detail::Waiter* getter, T&& item, detail::WakeBatch& wake);
-  void admit_putters_locked(detail::WakeBatch& wake) noexcept;
+  /// Inline: on the hot paths nobody waits to put, and the call is a test.
+  [[gnu::always_inline]] void admit_putters_locked(detail::WakeBatch& wake) noexcept;
   T take_locked(detail::WakeBatch& wake);
 
   const std::int64_t maxsize_;
@@ -300,9 +301,9 @@ void Queue<T>::insert_locked(T&& item, detail::WakeBatch& wake) {
 }
 
 template <class T>
-void Queue<T>::admit_putters_locked(detail::WakeBatch& wake) noexcept {
+inline void Queue<T>::admit_putters_locked(detail::WakeBatch& wake) noexcept {
   // Design step 2: each free slot goes to the first waiting putter.
-  while (!putters_.empty() && has_room_locked()) {
+  while (!putters_.empty() && has_room_locked()) [[unlikely]] {
     detail::Waiter* putter = putters_.front();
     put_slot(putter).how = detail::QueueWake::granted;
     ++putter_reserved_;

@@ -7,8 +7,8 @@
 // fired can therefore never be dropped on the floor.
 #pragma once
 
-#include <array>
 #include <cstddef>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -27,8 +27,12 @@ public:
   /// target is woken at once (still correct, only under the caller's lock).
   void add(WakeRef&& target) noexcept {
     if (!target) return;
-    if (n_ < few_.size()) {
-      few_[n_++] = std::move(target);
+    if (n_ < few_capacity) {
+      // Constructed in place only when used: most batches hold one target or
+      // none, and the hot paths (a queue hand-off, a lock release) should not
+      // pay for four empty references.
+      ::new (static_cast<void*>(few_ + n_ * sizeof(WakeRef))) WakeRef(std::move(target));
+      ++n_;
       return;
     }
     try {
@@ -49,14 +53,20 @@ public:
 
   /// Wakes everything collected so far. Call without the primitive's lock.
   void wake_all() noexcept {
-    for (std::size_t i = 0; i < n_; ++i) few_[i].wake();
+    for (std::size_t i = 0; i < n_; ++i) {
+      WakeRef* r = std::launder(reinterpret_cast<WakeRef*>(few_ + i * sizeof(WakeRef)));
+      r->wake();
+      r->~WakeRef();
+    }
     n_ = 0;
+    if (more_.empty()) return;
     for (WakeRef& r : more_) r.wake();
     more_.clear();
   }
 
 private:
-  std::array<WakeRef, 4> few_{};
+  static constexpr std::size_t few_capacity = 4;
+  alignas(WakeRef) std::byte few_[few_capacity * sizeof(WakeRef)];
   std::size_t n_ = 0;
   std::vector<WakeRef> more_;
 };
