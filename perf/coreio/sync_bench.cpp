@@ -9,15 +9,21 @@
 //   pingpong  the card's pingpong row (../../../shared/BENCHMARKS.md): two
 //             tasks pass a token through two Queue(maxsize=1), R (1,000,000)
 //             round trips, in the three shapes: loops=1, loops=2 with stealing
-//             off (shared-nothing; the two tasks land on different loops) and
-//             loops=2 with stealing on, or only the shape given by --loops
-//             and --stealing. Target: <= 200 ns per round trip with two loops.
+//             off (shared-nothing) and loops=2 with stealing on, or only the
+//             shape given by --loops and --stealing. Target: <= 200 ns per
+//             round trip with two loops. The runtime places the echo task (on
+//             the spawning loop with stealing; round-robin without, which puts
+//             it on loop 0 beside the main task here), so a second row,
+//             pingpong_cross_loop, pins the echo task to loop 1 with stealing
+//             off: every hand-off then crosses threads (inbox push + unpark).
+//             Parks per round trip and tasks stolen are printed beside each.
 //
 // Each run verifies its own result (exit 1 on a mismatch) and prints
 // `<bench> <runtime> loops=<n> <metric>=<value> <unit>` lines (JSON objects
 // with --json); runtime is coreio-1, coreio-sn (shared-nothing) or coreio-ws
 // (work stealing).
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -130,25 +136,41 @@ void bench_lock(const Options& o) {
   emit(o, "std_mutex_uncontended", "coreio-1", 1, "ns_per_lock_unlock", r.mutex, "ns");
 }
 
-void bench_pingpong(const Options& o, const Shape& shape) {
+void bench_pingpong(const Options& o, const Shape& shape, bool cross_loop = false) {
   const long rounds = o.n ? o.n : 1'000'000;
-  const double ns = coreio::run(
-      [rounds] {
+  coreio::Runtime rt(coreio::RuntimeConfig{.loops = shape.loops, .stealing = shape.stealing});
+  coreio::Loop* echo_loop = cross_loop ? &rt.loop(1) : nullptr;
+  const double ns = rt.block_on(
+      [rounds, echo_loop] {
         coreio::Queue<long> ping(1);
         coreio::Queue<long> pong(1);
         const auto t0 = Clock::now();
-        auto echo = coreio::create_task([&] {
+        auto body = [&] {
           for (long i = 0; i < rounds; ++i) pong.put(ping.get());
-        });
+        };
+        auto echo = echo_loop ? echo_loop->create_task(body) : coreio::create_task(body);
         for (long i = 0; i < rounds; ++i) {
           ping.put(i);
           if (pong.get() != i) fail("pingpong returned the wrong token");
         }
         echo.get();
         return ns_per(t0, rounds);
-      },
-      coreio::RuntimeConfig{.loops = shape.loops, .stealing = shape.stealing});
-  emit(o, "pingpong", shape.runtime, shape.loops, "ns_per_round_trip", ns, "ns");
+      });
+  // Where the time goes across loops: a park is a loop blocking in its
+  // io_context (and being woken through it); a steal moves tasks between loops.
+  const coreio::Metrics m = rt.metrics();
+  rt.close();
+  std::uint64_t parks = 0;
+  std::uint64_t stolen = 0;
+  for (const auto& l : m.loops) {
+    parks += l.parks;
+    stolen += l.tasks_stolen;
+  }
+  const char* bench = cross_loop ? "pingpong_cross_loop" : "pingpong";
+  emit(o, bench, shape.runtime, shape.loops, "ns_per_round_trip", ns, "ns");
+  emit(o, bench, shape.runtime, shape.loops, "parks_per_round_trip",
+       static_cast<double>(parks) / static_cast<double>(rounds), "parks");
+  emit(o, bench, shape.runtime, shape.loops, "tasks_stolen", static_cast<double>(stolen), "tasks");
 }
 
 Options parse(int argc, char** argv) {
@@ -178,6 +200,7 @@ int main(int argc, char** argv) {
   if (o.bench == "pingpong" || o.bench == "all") {
     if (o.loops == 0) {
       for (const Shape& s : shapes) bench_pingpong(o, s);
+      bench_pingpong(o, shapes[1], /*cross_loop=*/true);
     } else {
       const char* runtime = o.loops == 1 ? "coreio-1" : o.stealing ? "coreio-ws" : "coreio-sn";
       bench_pingpong(o, Shape{runtime, o.loops, o.loops > 1 && o.stealing});
