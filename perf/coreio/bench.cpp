@@ -2,6 +2,9 @@
 //
 //   coreio_bench <spawn|yield|pingpong|skynet|timers|inject|to_thread>
 //                --loops=N --stealing=on|off [--quick] [--json] [--n=N]
+//   coreio_bench <echo_server|mixed_server> --loops=N --stealing=on|off
+//
+// (The two servers are driven by perf/loadgen for the echo and mixed rows.)
 //
 // Each run verifies its own result (exit 1 on a mismatch) and prints
 // `<bench> <runtime> loops=<n> <metric>=<value> <unit>` lines (JSON objects
@@ -15,6 +18,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -32,6 +37,14 @@
 #if __has_include(<coreio/to_thread.hpp>)
 #include <coreio/to_thread.hpp>
 #define COREIO_BENCH_HAVE_TO_THREAD 1
+#endif
+#if __has_include(<coreio/net/server.hpp>)
+#include <coreio/net/exceptions.hpp>
+#include <coreio/net/server.hpp>
+#include <coreio/net/streams.hpp>
+#include <csignal>
+#include <pthread.h>
+#define COREIO_BENCH_HAVE_NET 1
 #endif
 
 namespace {
@@ -302,6 +315,92 @@ void bench_to_thread(const Options& o, const coreio::RuntimeConfig& cfg) {
 #endif
 }
 
+#if defined(COREIO_BENCH_HAVE_NET)
+// ---------------------------------------------------------------- servers
+//
+// echo_server / mixed_server: the servers perf/loadgen drives for the echo and
+// mixed rows (same protocol as perf/peers/python/servers.py). They print
+// `port=<P>` once listening and run until SIGTERM or SIGINT.
+
+constexpr std::uint64_t fnv_offset = 0xCBF29CE484222325ull;
+constexpr std::uint64_t fnv_prime = 0x100000001B3ull;
+constexpr int blocking_every = 10; // every 10th request of a connection...
+constexpr auto blocking_call = std::chrono::milliseconds(1); // ...blocks 1 ms in to_thread
+
+std::uint64_t fnv1a_rounds(std::string_view data, long rounds) {
+  std::uint64_t h = fnv_offset;
+  for (long r = 0; r < rounds; ++r)
+    for (unsigned char b : data) h = (h ^ b) * fnv_prime;
+  return h;
+}
+
+/// Hash rounds over a `size`-byte message that take about `us` microseconds.
+long calibrate_rounds(std::size_t size, double us) {
+  std::string msg(size, 'x');
+  std::vector<double> samples;
+  volatile std::uint64_t sink = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    sink = sink + fnv1a_rounds(msg, 256);
+    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / 256);
+  }
+  std::sort(samples.begin(), samples.end());
+  return std::max(1L, std::lround(us * 1000 / samples[2]));
+}
+
+void run_server(const Options& o, const coreio::RuntimeConfig& cfg, bool mixed) {
+  // Block the stop signals before any loop thread exists (they inherit the
+  // mask), then wait for them synchronously on this thread.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  const std::size_t size = 64;
+  const long rounds = mixed ? calibrate_rounds(size, 50.0) : 0;
+  coreio::Runtime rt(cfg);
+  coreio::Server server = rt.block_on([&] {
+    return coreio::start_server(
+        [=](coreio::StreamReader& reader, coreio::StreamWriter& writer) {
+          try {
+            if (!mixed) {
+              for (std::string data = reader.read(4096); !data.empty(); data = reader.read(4096)) {
+                writer.write(data);
+                writer.drain();
+              }
+            } else {
+              for (int served = 1;; ++served) {
+                std::string request = reader.readexactly(size);
+                volatile std::uint64_t digest = fnv1a_rounds(request, rounds);
+                (void)digest;
+                if (served % blocking_every == 0) coreio::to_thread([] { std::this_thread::sleep_for(blocking_call); });
+                writer.write(request);
+                writer.drain();
+              }
+            }
+          } catch (const coreio::IncompleteReadError&) {
+            // The load generator closed the connection between requests.
+          } catch (const std::system_error&) {
+            // Reset by the load generator at the end of the run.
+          }
+          writer.close();
+        },
+        "127.0.0.1", 0);
+  });
+  std::printf("port=%u\n", static_cast<unsigned>(server.sockets().at(0).port));
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  rt.block_on([&] {
+    server.close();
+    server.close_clients();
+    server.wait_closed();
+  });
+  rt.close();
+}
+#endif
+
 bool parse(int argc, char** argv, Options& o) {
   if (argc < 2) return false;
   o.bench = argv[1];
@@ -314,6 +413,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (const char* v = value("--stealing=")) o.stealing = std::string_view(v) != "off";
     else if (const char* v = value("--n=")) o.n = std::strtol(v, nullptr, 10);
     else if (a == "--quick") o.quick = true;
+    else if (value("--port=")) continue; // servers always take an ephemeral port and print it
     else if (a == "--json") o.json = true;
     else return false;
   }
@@ -327,7 +427,7 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
     std::fprintf(stderr,
-                 "usage: coreio_bench <spawn|yield|pingpong|skynet|timers|inject|to_thread> "
+                 "usage: coreio_bench <spawn|yield|pingpong|skynet|timers|inject|to_thread|echo_server|mixed_server> "
                  "--loops=N --stealing=on|off [--quick] [--json] [--n=N]\n");
     return 2;
   }
@@ -341,6 +441,15 @@ int main(int argc, char** argv) {
       fn(o, cfg);
       return 0;
     }
+  if (o.bench == "echo_server" || o.bench == "mixed_server") {
+#if defined(COREIO_BENCH_HAVE_NET) && defined(COREIO_BENCH_HAVE_TO_THREAD)
+    run_server(o, cfg, o.bench == "mixed_server");
+    return 0;
+#else
+    std::fprintf(stderr, "coreio_bench: net/ or to_thread is not built into this coreio\n");
+    return 77;
+#endif
+  }
   std::fprintf(stderr, "coreio_bench: unknown benchmark '%s'\n", o.bench.c_str());
   return 2;
 }
