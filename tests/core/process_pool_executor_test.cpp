@@ -38,6 +38,15 @@ int sleep_then_pid(int ms) {
 }
 COREIO_REGISTER_PROCESS_FUNCTION(sleep_then_pid);
 
+// Creates `marker` (so the test knows the call is running in the worker),
+// then sleeps.
+int mark_then_sleep(std::string marker, int ms) {
+  std::ofstream(marker) << ::getpid();
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return static_cast<int>(::getpid());
+}
+COREIO_REGISTER_PROCESS_FUNCTION(mark_then_sleep);
+
 std::string throws_in_worker(std::string what) { throw std::invalid_argument(what); }
 COREIO_REGISTER_PROCESS_FUNCTION(throws_in_worker);
 
@@ -62,6 +71,22 @@ std::string echo_big(std::string s) { return s + "!"; }
 COREIO_REGISTER_PROCESS_FUNCTION(echo_big);
 
 int not_registered(int x) { return x; }
+
+/// A fresh marker path (removed if it exists).
+std::string marker_path(const char* tag) {
+  std::string p = "/tmp/coreio-test-" + std::to_string(::getpid()) + "-" + tag;
+  ::unlink(p.c_str());
+  return p;
+}
+
+/// Waits (bounded: 10 s) until mark_then_sleep created the marker.
+bool wait_for_marker(const std::string& p) {
+  for (int i = 0; i < 10'000; ++i) {
+    if (::access(p.c_str(), F_OK) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
 
 std::size_t open_fds() {
   std::size_t n = 0;
@@ -179,9 +204,11 @@ COREIO_TEST_CASE("SIGKILL of a worker in the middle of a call: BrokenProcessPool
     coreio::ProcessPoolExecutor pool(1);
     auto& loop = coreio::get_running_loop();
     const int pid = loop.run_in_executor(&pool, worker_pid).get();
-    auto victim = loop.run_in_executor(&pool, sleep_then_pid, 10'000);
+    const std::string marker = marker_path("victim");
+    auto victim = loop.run_in_executor(&pool, mark_then_sleep, marker, 10'000);
     auto queued = loop.run_in_executor(&pool, compute_some_thing, std::vector<int>{16, 25});
-    coreio::sleep(50ms);
+    REQUIRE(coreio::to_thread(wait_for_marker, marker)); // the call is running in the worker
+    ::unlink(marker.c_str());
     REQUIRE(::kill(pid, SIGKILL) == 0);
     CHECK_THROWS_AS(victim.get(), coreio::BrokenProcessPool);
     CHECK(queued.get() == std::vector<double>{4.0, 5.0});
@@ -222,8 +249,10 @@ TEST_CASE("shutdown(wait) finishes the queued calls and reaps every worker; no f
 
 TEST_CASE("shutdown(cancel_futures) cancels the calls not yet started") {
   coreio::ProcessPoolExecutor pool(1);
-  auto running = pool.submit(sleep_then_pid, 100);
-  std::this_thread::sleep_for(30ms); // the first call is now in the worker
+  const std::string marker = marker_path("running");
+  auto running = pool.submit(mark_then_sleep, marker, 100);
+  REQUIRE(wait_for_marker(marker)); // the first call is now in the worker
+  ::unlink(marker.c_str());
   std::vector<coreio::Future<int>> queued;
   for (int i = 0; i < 4; ++i) queued.push_back(pool.submit(worker_pid));
   pool.shutdown(true, true);

@@ -40,8 +40,10 @@ COREIO_TEST_CASE("the call runs on another OS thread while the loop keeps runnin
     coreio::sleep(5ms);
     ticked = true;
   });
+  // The call blocks its thread until the ticker has run on the loop (bounded,
+  // so a broken loop fails the check instead of hanging).
   const auto worker = coreio::to_thread([&] {
-    std::this_thread::sleep_for(40ms);
+    for (int i = 0; i < 5000 && !ticked.load(); ++i) std::this_thread::sleep_for(1ms);
     return std::this_thread::get_id();
   });
   CHECK(worker != caller);
@@ -94,15 +96,18 @@ COREIO_TEST_CASE("run_in_executor(nullptr) returns a Future that a task can awai
 }
 
 COREIO_TEST_CASE("cancelling the awaiting task raises CancelledError at once; the thread runs to the end") {
+  std::atomic<bool> started{false};
   std::atomic<bool> release{false};
   std::atomic<bool> finished{false};
   auto t = coreio::create_task([&] {
     coreio::to_thread([&] {
+      started = true;
       while (!release.load()) std::this_thread::sleep_for(1ms);
       finished = true;
     });
   });
-  coreio::sleep(10ms);
+  // Cancel only once the call runs: a call still queued would be skipped.
+  while (!started.load()) coreio::sleep(1ms);
   t.cancel();
   CHECK_THROWS_AS(t.get(), coreio::CancelledError);
   CHECK_FALSE(finished.load());
@@ -258,7 +263,9 @@ TEST_CASE("a task blocked in to_thread at shutdown is cancelled; its queued call
         auto& loop = coreio::get_running_loop();
         (void)loop.run_in_executor(nullptr, [&] {
           started.fetch_add(1);
-          std::this_thread::sleep_for(30ms);
+          // Long enough to outlast main on a loaded machine: the second
+          // call must still be queued when the runtime shuts down.
+          std::this_thread::sleep_for(300ms);
         });
         // Queued behind the first call on the only thread; main returns first.
         (void)coreio::create_task([&] { coreio::to_thread([&] { started.fetch_add(1); }); });
