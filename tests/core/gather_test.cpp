@@ -207,7 +207,7 @@ COREIO_TEST_CASE("cancelling the gathering task cancels every child on every loo
 COREIO_TEST_CASE("with return_exceptions a cancelled gather waits for all children, then raises CancelledError") {
   std::atomic<int> started{0};
   std::atomic<bool> slow_done{false};
-  auto stubborn = coreio::create_task(
+  auto slow_to_stop = coreio::create_task(
       [&] {
         ++started;
         try {
@@ -222,13 +222,13 @@ COREIO_TEST_CASE("with return_exceptions a cancelled gather waits for all childr
   auto quick = coreio::create_task([] { coreio::sleep(10s); }, on_loop(0));
   auto g = coreio::create_task([&] {
     ++started;
-    return coreio::gather(coreio::return_exceptions, stubborn, quick);
+    return coreio::gather(coreio::return_exceptions, slow_to_stop, quick);
   });
   until([&] { return started.load() == 2; });
   g.cancel();
   CHECK_THROWS_AS(g.get(), CancelledError);
   CHECK(slow_done.load()); // bpo-32684: it waited for every child
-  CHECK(stubborn.cancelled());
+  CHECK(slow_to_stop.cancelled());
   CHECK(quick.cancelled());
 }
 
