@@ -269,6 +269,20 @@ COREIO_TEST_CASE("a cancel pending before gather blocks still cancels the childr
   CHECK(child.cancelled());
 }
 
+COREIO_TEST_CASE("thousands of children spread over the loops are gathered in order") {
+  std::vector<coreio::Task<std::size_t>> tasks;
+  for (std::size_t i = 0; i < 3000; ++i)
+    tasks.push_back(coreio::create_task(
+        [i] {
+          coreio::yield_now();
+          return i;
+        },
+        on_loop(i)));
+  const std::vector<std::size_t> out = coreio::gather(std::move(tasks));
+  REQUIRE(out.size() == 3000);
+  for (std::size_t i = 0; i < out.size(); ++i) CHECK(out[i] == i);
+}
+
 COREIO_TEST_CASE("gather works from a plain OS thread by blocking it") {
   auto a = coreio::create_task([] { coreio::sleep(1ms); return 1; }, on_loop(0));
   auto b = coreio::create_task([] { coreio::sleep(1ms); return 2; }, on_loop(1));

@@ -491,6 +491,20 @@ COREIO_TEST_CASE("a hydra of self-spawning children is cut down by one failure")
   CHECK(nhydras.load() >= 10);
 }
 
+COREIO_TEST_CASE("a group of thousands of children on every loop completes") {
+  std::atomic<int> ran{0};
+  coreio::task_group([&](TaskGroup& g) {
+    for (std::size_t i = 0; i < 3000; ++i)
+      g.create_task(
+          [&] {
+            coreio::yield_now();
+            ++ran;
+          },
+          on_loop(i));
+  });
+  CHECK(ran.load() == 3000);
+}
+
 COREIO_TEST_CASE("create_task keeps the task's options, name included") {
   coreio::task_group([&](TaskGroup& g) {
     auto t = g.create_task([] { coreio::yield_now(); }, {.name = "yolo"});
