@@ -37,7 +37,7 @@ TaskOpEnd TaskOpBase::wait(TaskOpClock::time_point deadline) {
       outstanding_.fetch_add(1, std::memory_order_relaxed);
       post_cancel_(executor_, *this);
     } else {
-      signal_.emit(boost::asio::cancellation_type::terminal);
+      signal_->emit(boost::asio::cancellation_type::terminal);
     }
   };
   for (;;) {
@@ -63,7 +63,7 @@ TaskOpEnd TaskOpBase::wait(TaskOpClock::time_point deadline) {
 void TaskOpBase::emit_cancel() noexcept {
   WakeRef target(target_);
   // Relaxed: complete() wrote it on this same thread (the object's loop).
-  if (!completed_.load(std::memory_order_relaxed)) signal_.emit(boost::asio::cancellation_type::terminal);
+  if (!completed_.load(std::memory_order_relaxed)) signal_->emit(boost::asio::cancellation_type::terminal);
   // Release: pairs with the Acquire load in wait(). Last access to *this.
   outstanding_.fetch_sub(1, std::memory_order_release);
   target.wake();

@@ -87,9 +87,9 @@ std::vector<tcp::endpoint> interleave(const std::vector<tcp::endpoint>& eps, int
   return out;
 }
 
-tcp::socket open_socket(boost::asio::io_context& io, const tcp::endpoint& ep,
+detail::TcpSocket open_socket(boost::asio::io_context& io, const tcp::endpoint& ep,
                         const std::optional<tcp::endpoint>& local) {
-  tcp::socket s(io);
+  detail::TcpSocket s(io);
   boost::system::error_code ec;
   s.open(ep.protocol(), ec);
   if (ec) detail::throw_os_error(ec, "socket()");
@@ -100,7 +100,7 @@ tcp::socket open_socket(boost::asio::io_context& io, const tcp::endpoint& ep,
   return s;
 }
 
-void connect(tcp::socket& s, const tcp::endpoint& ep) {
+void connect(detail::TcpSocket& s, const tcp::endpoint& ep) {
   auto [ec] = s.async_connect(ep, use_task_ec);
   if (ec) detail::throw_os_error(ec, "connect to " + describe(ep));
 }
@@ -133,12 +133,12 @@ void connect(tcp::socket& s, const tcp::endpoint& ep) {
 struct Race {
   std::mutex mu;
   detail::StateWaiters waiters;
-  std::optional<tcp::socket> winner;
+  std::optional<detail::TcpSocket> winner;
   std::vector<std::exception_ptr> errors;
   std::size_t ended = 0;
 };
 
-tcp::socket staggered(std::span<const tcp::endpoint> eps, std::chrono::nanoseconds delay,
+detail::TcpSocket staggered(std::span<const tcp::endpoint> eps, std::chrono::nanoseconds delay,
                       const std::optional<tcp::endpoint>& local, bool all_errors) {
   Loop& loop = get_running_loop();
   auto& io = detail::io_context_of(loop);
@@ -152,14 +152,14 @@ tcp::socket staggered(std::span<const tcp::endpoint> eps, std::chrono::nanosecon
   };
   try {
     for (std::size_t i = 0; i < eps.size(); ++i) {
-      tcp::socket s = [&]() -> tcp::socket {
+      detail::TcpSocket s = [&]() -> detail::TcpSocket {
         try {
           return open_socket(io, eps[i], local);
         } catch (const OSError&) {
           std::lock_guard g(race->mu);
           race->errors[i] = std::current_exception();
           ++race->ended;
-          return tcp::socket(io);
+          return detail::TcpSocket(io);
         }
       }();
       if (s.is_open()) {
@@ -210,7 +210,7 @@ tcp::socket staggered(std::span<const tcp::endpoint> eps, std::chrono::nanosecon
 
 namespace detail {
 
-tcp::socket connect_tcp(std::span<const tcp::endpoint> endpoints, std::optional<std::chrono::nanoseconds> delay,
+TcpSocket connect_tcp(std::span<const tcp::endpoint> endpoints, std::optional<std::chrono::nanoseconds> delay,
                         const std::optional<tcp::endpoint>& local, bool all_errors) {
   if (endpoints.empty()) throw OSError(std::make_error_code(std::errc::address_not_available), "no address to connect to");
   if (delay && endpoints.size() > 1) return staggered(endpoints, *delay, local, all_errors);
@@ -218,7 +218,7 @@ tcp::socket connect_tcp(std::span<const tcp::endpoint> endpoints, std::optional<
   std::vector<std::exception_ptr> errors;
   for (const auto& ep : endpoints) {
     try {
-      tcp::socket s = open_socket(io, ep, local);
+      detail::TcpSocket s = open_socket(io, ep, local);
       connect(s, ep);
       return s;
     } catch (const OSError&) {
@@ -237,7 +237,7 @@ std::pair<StreamReader, StreamWriter> open_connection(std::string_view host, std
   if (opts.happy_eyeballs_delay || opts.interleave) eps = interleave(eps, opts.interleave.value_or(1));
   std::optional<tcp::endpoint> local;
   if (opts.local_addr) local = to_endpoint(*opts.local_addr, opts.family);
-  tcp::socket s = detail::connect_tcp(eps, opts.happy_eyeballs_delay, local, opts.all_errors);
+  detail::TcpSocket s = detail::connect_tcp(eps, opts.happy_eyeballs_delay, local, opts.all_errors);
   boost::system::error_code ec;
   s.set_option(tcp::no_delay(true), ec); // asyncio sets TCP_NODELAY on every TCP transport
   std::unique_ptr<detail::StreamTransport> transport;
@@ -250,7 +250,7 @@ std::pair<StreamReader, StreamWriter> open_connection(std::string_view host, std
                                  .shutdown_timeout = opts.ssl_shutdown_timeout.value_or(std::chrono::seconds(30))};
     transport = detail::make_tls_transport(std::move(s), how);
   } else {
-    transport = std::make_unique<detail::AsioStreamTransport<tcp::socket>>(std::move(s));
+    transport = std::make_unique<detail::AsioStreamTransport<detail::TcpSocket>>(std::move(s));
   }
   auto made = detail::make_stream_objects(std::move(transport), {.limit = opts.limit}, false, opts.ssl);
   return {std::move(made.reader), std::move(made.writer)};

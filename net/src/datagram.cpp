@@ -26,7 +26,7 @@ class DatagramState : public std::enable_shared_from_this<DatagramState> {
 public:
   explicit DatagramState(boost::asio::io_context& io) : sock_(io) {}
 
-  udp::socket sock_;
+  boost::asio::basic_datagram_socket<udp, LoopExecutor> sock_;
   TransportInfo info_;
   std::optional<udp::endpoint> remote_;
   std::atomic<bool> closing_{false};

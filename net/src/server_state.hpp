@@ -166,9 +166,8 @@ void accept_loop(std::shared_ptr<ServerState> st, std::unique_ptr<Acceptor> acce
     Loop& target = st->target_loop(loop);
     auto [ec, sock] = acceptor->async_accept(io_context_of(target), use_task_ec);
     if (!ec) {
-      // Accepted as a socket of the target's io_context executor type; the
-      // streams use the protocol's default (any_io_executor) socket.
-      st->spawn_connection(typename Acceptor::protocol_type::socket(std::move(sock)), target);
+      // A socket of the target loop's io_context (TcpSocket / UnixSocket).
+      st->spawn_connection(std::move(sock), target);
       continue;
     }
     if (!st->on_accept_error(ec, loop)) return;
@@ -195,7 +194,7 @@ void ServerState::spawn_connection(Socket sock, Loop& target) {
 template <class Socket>
 void ServerState::run_connection(Socket sock, std::uint64_t id, std::shared_ptr<ConnectionToken> token) {
   boost::system::error_code ec;
-  if constexpr (std::is_same_v<Socket, boost::asio::ip::tcp::socket>) {
+  if constexpr (std::is_same_v<Socket, TcpSocket>) {
     sock.set_option(boost::asio::ip::tcp::no_delay(true), ec); // as asyncio does
     if (config_.keep_alive) sock.set_option(boost::asio::socket_base::keep_alive(true), ec);
   }

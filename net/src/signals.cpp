@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include <boost/asio/signal_set.hpp>
 
@@ -24,10 +25,10 @@ namespace coreio {
 
 namespace {
 
+/// The callback of one (loop, signal) handler; owned by its watcher task.
 struct Watch {
   std::mutex mu;
   std::function<void()> callback;
-  TaskHandle task;
 
   std::function<void()> get() {
     std::lock_guard g(mu);
@@ -35,16 +36,50 @@ struct Watch {
   }
 };
 
-/// Process-wide, like the dispositions it mirrors (keyed by loop).
+struct Entry {
+  std::weak_ptr<Watch> watch;
+  TaskHandle task;
+};
+
+using Key = std::pair<const Loop*, int>;
+
+/// Process-wide, like the dispositions it mirrors (keyed by loop). Entries
+/// only point at their watch: the watcher task owns it, so a runtime that
+/// closes releases every callback with its tasks.
 struct Registry {
   std::mutex mu;
-  std::map<std::pair<const Loop*, int>, std::shared_ptr<Watch>> watches;
+  std::map<Key, Entry> entries;
 };
 
 Registry& registry() {
   static Registry r; // function-local static: built once, thread-safely
   return r;
 }
+
+/// The watcher task's hold on its watch: when the task's function goes
+/// (the task ended, or was dropped unrun), the watch goes with it, and so
+/// does the registry entry, unless a newer handler took the key meanwhile.
+class WatchHolder {
+public:
+  WatchHolder(Key key, std::shared_ptr<Watch> w) : key_(key), watch_(std::move(w)) {}
+  WatchHolder(WatchHolder&&) noexcept = default;
+  WatchHolder(const WatchHolder&) = delete;
+  WatchHolder& operator=(const WatchHolder&) = delete;
+  WatchHolder& operator=(WatchHolder&&) = delete;
+  ~WatchHolder() {
+    if (!watch_) return; // moved from
+    watch_.reset();
+    Registry& reg = registry();
+    std::lock_guard g(reg.mu);
+    auto it = reg.entries.find(key_);
+    if (it != reg.entries.end() && it->second.watch.expired()) reg.entries.erase(it);
+  }
+  [[nodiscard]] Watch& operator*() const noexcept { return *watch_; }
+
+private:
+  Key key_;
+  std::shared_ptr<Watch> watch_;
+};
 
 void check_signal(int sig) {
   if (sig <= 0 || sig >= NSIG)
@@ -61,11 +96,13 @@ void add_signal_handler(Loop& loop, int sig, std::function<void()> callback) {
     throw RuntimeError("add_signal_handler() must be called from a task or callback of the loop's runtime");
   Registry& reg = registry();
   std::lock_guard g(reg.mu);
-  auto& slot = reg.watches[{&loop, sig}];
-  if (slot && slot->task && !slot->task.done()) {
-    std::lock_guard wg(slot->mu);
-    slot->callback = std::move(callback);
-    return;
+  const Key key{&loop, sig};
+  if (auto it = reg.entries.find(key); it != reg.entries.end()) {
+    if (auto live = it->second.watch.lock()) {
+      std::lock_guard wg(live->mu);
+      live->callback = std::move(callback);
+      return;
+    }
   }
   auto watch = std::make_shared<Watch>();
   watch->callback = std::move(callback);
@@ -73,35 +110,34 @@ void add_signal_handler(Loop& loop, int sig, std::function<void()> callback) {
   auto set = std::make_unique<boost::asio::signal_set>(detail::io_context_of(loop));
   set->add(sig, ec);
   if (ec) throw RuntimeError("sig " + std::to_string(sig) + " cannot be caught: " + ec.message());
-  watch->task = loop.create_task(
-      [watch_ref = std::weak_ptr<Watch>(watch), set = std::move(set), &loop]() mutable {
+  Entry entry{.watch = watch, .task = {}};
+  entry.task = loop.create_task(
+      [holder = WatchHolder(key, std::move(watch)), set = std::move(set), &loop]() mutable {
         for (;;) {
           set->async_wait(use_task);
-          auto w = watch_ref.lock();
-          if (!w) return;
-          if (auto cb = w->get()) loop.call_soon([cb = std::move(cb)] { cb(); });
+          if (auto cb = (*holder).get()) loop.call_soon([cb = std::move(cb)] { cb(); });
         }
       },
       {.name = "signal-" + std::to_string(sig)});
-  slot = std::move(watch);
+  reg.entries[key] = std::move(entry);
 }
 
 bool remove_signal_handler(Loop& loop, int sig) {
   check_signal(sig);
-  std::shared_ptr<Watch> watch;
+  TaskHandle task;
   {
     Registry& reg = registry();
     std::lock_guard g(reg.mu);
-    auto it = reg.watches.find({&loop, sig});
-    if (it == reg.watches.end()) return false;
-    watch = std::move(it->second);
-    reg.watches.erase(it);
+    auto it = reg.entries.find({&loop, sig});
+    if (it == reg.entries.end()) return false;
+    const bool live = !it->second.watch.expired();
+    task = std::move(it->second.task);
+    reg.entries.erase(it);
+    if (!live) return false;
   }
-  // A watch left by a closed runtime whose loop had this address is no handler.
-  if (!watch->task || watch->task.done()) return false;
-  watch->task.cancel();
+  task.cancel();
   // From a task: wait, so the default action is back when we return.
-  if (current_task()) watch->task.wait();
+  if (current_task()) task.wait();
   return true;
 }
 

@@ -188,6 +188,8 @@ std::unique_ptr<StreamTransport> make_tls_transport(Socket&& sock, const TlsUpgr
 template std::unique_ptr<StreamTransport> make_tls_transport(boost::asio::ip::tcp::socket&&, const TlsUpgrade&);
 template std::unique_ptr<StreamTransport> make_tls_transport(boost::asio::local::stream_protocol::socket&&,
                                                              const TlsUpgrade&);
+template std::unique_ptr<StreamTransport> make_tls_transport(TcpSocket&&, const TlsUpgrade&);
+template std::unique_ptr<StreamTransport> make_tls_transport(UnixSocket&&, const TlsUpgrade&);
 
 } // namespace detail
 } // namespace coreio

@@ -15,7 +15,7 @@ using local = boost::asio::local::stream_protocol;
 }
 
 std::pair<StreamReader, StreamWriter> open_unix_connection(const std::string& path, OpenUnixConnectionOptions opts) {
-  local::socket s(detail::io_context_of(get_running_loop()));
+  detail::UnixSocket s(detail::io_context_of(get_running_loop()));
   auto [ec] = s.async_connect(local::endpoint(path), use_task_ec);
   if (ec) detail::throw_os_error(ec, "connect to " + path);
   std::unique_ptr<detail::StreamTransport> transport;
@@ -28,7 +28,7 @@ std::pair<StreamReader, StreamWriter> open_unix_connection(const std::string& pa
                                          .handshake_timeout = opts.ssl_handshake_timeout.value_or(std::chrono::seconds(60)),
                                          .shutdown_timeout = opts.ssl_shutdown_timeout.value_or(std::chrono::seconds(30))});
   } else {
-    transport = std::make_unique<detail::AsioStreamTransport<local::socket>>(std::move(s));
+    transport = std::make_unique<detail::AsioStreamTransport<detail::UnixSocket>>(std::move(s));
   }
   auto made = detail::make_stream_objects(std::move(transport), {.limit = opts.limit}, false, opts.ssl);
   return {std::move(made.reader), std::move(made.writer)};

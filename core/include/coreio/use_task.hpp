@@ -61,7 +61,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -158,7 +160,26 @@ public:
     complete();
   }
 
-  [[nodiscard]] boost::asio::cancellation_slot slot() noexcept { return signal_.slot(); }
+  [[nodiscard]] boost::asio::cancellation_slot slot() noexcept { return signal_->slot(); }
+
+  /// Use `signal` instead of this wait's own cancellation signal. An object
+  /// that runs one operation at a time may keep a signal across waits, so the
+  /// slot's handler memory is reused instead of allocated per operation. The
+  /// signal must not be used by another wait at the same time.
+  void use_signal(boost::asio::cancellation_signal& signal) noexcept { signal_ = &signal; }
+
+  /// Handler memory (TaskOpAllocator): the first allocation of the operation
+  /// that fits takes this wait's inline block, so a plain socket read or write
+  /// allocates nothing; others go to the heap. Never reused within a wait: the
+  /// block is released with the wait itself (it lives on the task's stack).
+  static constexpr std::size_t inline_memory = 320;
+  [[nodiscard]] void* allocate_inline(std::size_t size, std::size_t align) noexcept {
+    if (inline_used_ || size > inline_memory || align > alignof(std::max_align_t)) return nullptr;
+    inline_used_ = true;
+    return memory_;
+  }
+  /// Address comparison only: safe after the wait ended.
+  [[nodiscard]] bool owns(const void* p) const noexcept { return p == static_cast<const void*>(memory_); }
 
   /// For an operation that failed after wait() asked it to stop: throws
   /// CancelledError (cancelled) or TimeoutError (timed_out); else returns.
@@ -186,7 +207,10 @@ private:
   /// Written and read on the object's thread only (handler, emitter).
   std::atomic<bool> completed_{false};
   bool abandoned_ = false;
-  boost::asio::cancellation_signal signal_;
+  boost::asio::cancellation_signal own_signal_;
+  boost::asio::cancellation_signal* signal_ = &own_signal_;
+  bool inline_used_ = false;
+  alignas(std::max_align_t) unsigned char memory_[inline_memory];
   PostCancel post_cancel_ = nullptr;
   void* executor_ = nullptr;
 };
@@ -233,6 +257,32 @@ struct is_error_tuple : std::false_type {};
 template <class... A>
 struct is_error_tuple<std::tuple<boost::system::error_code, A...>> : std::true_type {};
 
+/// The associated allocator of use_task handlers (see TaskOpBase::allocate_inline).
+template <class T>
+class TaskOpAllocator {
+public:
+  using value_type = T;
+  explicit TaskOpAllocator(TaskOpBase* op) noexcept : op_(op) {}
+  template <class U>
+  TaskOpAllocator(const TaskOpAllocator<U>& o) noexcept : op_(o.op_) {}
+
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (void* p = op_->allocate_inline(bytes, alignof(T))) return static_cast<T*>(p);
+    return static_cast<T*>(::operator new(bytes, std::align_val_t(alignof(T))));
+  }
+  void deallocate(T* p, std::size_t) noexcept {
+    if (op_->owns(p)) return;
+    ::operator delete(p, std::align_val_t(alignof(T)));
+  }
+  template <class U>
+  friend bool operator==(const TaskOpAllocator& a, const TaskOpAllocator<U>& b) noexcept {
+    return a.op_ == b.op_;
+  }
+
+  TaskOpBase* op_;
+};
+
 /// A use_task wait for handler arguments `A...` (decayed).
 template <class... A>
 class TaskOp final : public TaskOpBase {
@@ -246,6 +296,7 @@ public:
   class Handler {
   public:
     using cancellation_slot_type = boost::asio::cancellation_slot;
+    using allocator_type = TaskOpAllocator<void>;
 
     explicit Handler(TaskOp& op) noexcept : op_(&op) {}
     Handler(Handler&& o) noexcept : op_(std::exchange(o.op_, nullptr)) {}
@@ -255,6 +306,7 @@ public:
     }
 
     [[nodiscard]] cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
+    [[nodiscard]] allocator_type get_allocator() const noexcept { return allocator_type(op_); }
 
     template <class... V>
     void operator()(V&&... v) {

@@ -37,6 +37,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "coreio/net/address.hpp"
+#include "coreio/net/detail/stream_transport.hpp"
 #include "coreio/net/streams.hpp"
 #include "coreio/net/tls.hpp"
 
@@ -76,7 +77,7 @@ namespace detail {
 /// The connect step of open_connection, exposed for tests: connects a TCP
 /// socket on the caller's loop to one of `endpoints` (in order, or as a
 /// staggered race with `delay`), binding to `local` first if given.
-boost::asio::ip::tcp::socket connect_tcp(std::span<const boost::asio::ip::tcp::endpoint> endpoints,
+TcpSocket connect_tcp(std::span<const boost::asio::ip::tcp::endpoint> endpoints,
                                          std::optional<std::chrono::nanoseconds> delay,
                                          const std::optional<boost::asio::ip::tcp::endpoint>& local, bool all_errors);
 

@@ -31,7 +31,9 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/execution/context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
@@ -50,6 +52,12 @@ class context;
 }
 
 namespace coreio::detail {
+
+/// The executor of a loop's io_context, and the socket types net/ makes with
+/// it: handlers then skip any_io_executor's type erasure and work counting.
+using LoopExecutor = boost::asio::io_context::executor_type;
+using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, LoopExecutor>;
+using UnixSocket = boost::asio::basic_stream_socket<boost::asio::local::stream_protocol, LoopExecutor>;
 
 /// A write finished (on the stream's loop thread).
 using WriteDone = Function<void(const boost::system::error_code&, std::size_t)>;
@@ -195,6 +203,10 @@ template <>
 inline constexpr bool tls_upgradable_v<boost::asio::ip::tcp::socket> = true;
 template <>
 inline constexpr bool tls_upgradable_v<boost::asio::local::stream_protocol::socket> = true;
+template <>
+inline constexpr bool tls_upgradable_v<TcpSocket> = true;
+template <>
+inline constexpr bool tls_upgradable_v<UnixSocket> = true;
 
 /// AsioStreamTransport<S>: a StreamTransport over an Asio stream.
 template <class S>
@@ -222,6 +234,7 @@ public:
     if constexpr (!AsyncReadable<S>) throw RuntimeError("this stream cannot be read");
     check_cancel();
     TaskOp<boost::system::error_code, std::size_t> op;
+    op.use_signal(read_signal_); // reads are one at a time: reuse the slot's memory
     ReadInit init{this, buf};
     const TaskOpEnd end = run_task_op(op, TaskOpClock::time_point::max(), init);
     auto& [ec, n] = op.values();
@@ -314,6 +327,8 @@ protected:
   executor_type ex_;
   const boost::asio::execution_context* ctx_;
   bool nonblocking_ = false;
+  /// Cancellation signal of the read in flight (the reader reads one at a time).
+  boost::asio::cancellation_signal read_signal_;
 };
 
 } // namespace coreio::detail
