@@ -195,6 +195,7 @@ COREIO_TEST_CASE("arrivals while the barrier drains wait for the next round") {
 COREIO_TEST_CASE("a cancelled waiter leaves the count (test_filling_tasks_cancel_one)") {
   coreio::Barrier barrier(3);
   auto a = coreio::create_task([&] { return barrier.wait(); });
+  eventually([&] { return barrier.n_waiting() == 1; }); // a arrives first
   auto b = coreio::create_task([&] { return barrier.wait(); });
   eventually([&] { return barrier.n_waiting() == 2; });
   a.cancel();

@@ -267,37 +267,41 @@ COREIO_TEST_CASE("tasks and plain OS threads never exceed the permits") {
 }
 
 COREIO_TEST_CASE("Semaphore of 3 workers (seed): at most three hold it, the others wait their turn") {
-  // Seed 003 section 5.1.4 with fixed work times instead of random ones.
+  // Seed 003 section 5.1.4. The seed's workers sleep a random time; here each
+  // worker's work ends when the test says so (a done event per worker), in a
+  // fixed order, so the output is the same however slow the machine is.
   on_one_loop([] {
     coreio::Semaphore sem(3);
     synctest::Output out;
     int inside = 0;
     int peak = 0;
-    auto worker = [&](const std::string& name, std::chrono::milliseconds work) {
+    const std::vector<std::string> names = {"a", "b", "c", "d", "e"};
+    std::vector<coreio::Event> done(names.size());
+    auto worker = [&](std::size_t i) {
       std::lock_guard guard(sem);
-      out.print("worker " + name + " acquired the semaphore");
+      out.print("worker " + names[i] + " acquired the semaphore");
       peak = std::max(peak, ++inside);
-      coreio::sleep(work);
+      done[i].wait(); // the work
       --inside;
-      out.print("worker " + name + " releasing semaphore");
+      out.print("worker " + names[i] + " releasing semaphore");
     };
-    const std::vector<std::pair<std::string, std::chrono::milliseconds>> plan = {
-        {"a", 50ms}, {"b", 10ms}, {"c", 35ms}, {"d", 15ms}, {"e", 30ms}};
     std::vector<coreio::Task<>> tasks;
-    for (const auto& [name, work] : plan) tasks.push_back(spawn_here([&, name, work] { worker(name, work); }));
+    for (std::size_t i = 0; i < names.size(); ++i) tasks.push_back(spawn_here([&, i] { worker(i); }));
+    std::size_t expected_lines = 3; // a, b and c start at once; d and e wait
+    eventually([&] { return out.lines().size() == expected_lines; });
+    for (std::size_t finish : {1, 3, 2, 0, 4}) { // b, d, c, a, e
+      done[finish].set();
+      // The release, plus an acquisition by the next waiter if one is left.
+      expected_lines += (finish == 1 || finish == 3) ? 2 : 1;
+      eventually([&] { return out.lines().size() == expected_lines; });
+    }
     for (auto& t : tasks) t.get();
     CHECK(peak == 3);
     const std::vector<std::string> expected = {
-        "worker a acquired the semaphore", // t=0
-        "worker b acquired the semaphore", // t=0
-        "worker c acquired the semaphore", // t=0
-        "worker b releasing semaphore",    // t=10
-        "worker d acquired the semaphore", // t=10
-        "worker d releasing semaphore",    // t=25
-        "worker e acquired the semaphore", // t=25
-        "worker c releasing semaphore",    // t=35
-        "worker a releasing semaphore",    // t=50
-        "worker e releasing semaphore",    // t=55
+        "worker a acquired the semaphore", "worker b acquired the semaphore", "worker c acquired the semaphore",
+        "worker b releasing semaphore",    "worker d acquired the semaphore", "worker d releasing semaphore",
+        "worker e acquired the semaphore", "worker c releasing semaphore",    "worker a releasing semaphore",
+        "worker e releasing semaphore",
     };
     CHECK(out.lines() == expected);
   });
