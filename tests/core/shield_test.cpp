@@ -43,28 +43,37 @@ COREIO_TEST_CASE("the outer future carries the inner exception") {
 }
 
 COREIO_TEST_CASE("cancelling the awaiter does not cancel the inner task") {
-  std::atomic<bool> finished{false};
+  std::atomic<bool> finished{false}, shielded{false};
+  coreio::Future<void> gate;
   auto inner = coreio::create_task(
       [&] {
-        coreio::sleep(5ms);
+        gate.get();
         finished = true;
         return 3;
       },
       on_loop(1));
-  auto awaiter = coreio::create_task([&] { return coreio::shield(inner).get(); });
-  coreio::sleep(1ms);
+  auto awaiter = coreio::create_task([&] {
+    auto outer = coreio::shield(inner);
+    shielded = true;
+    return outer.get();
+  });
+  until([&] { return shielded.load(); });
   awaiter.cancel();
   CHECK_THROWS_AS(awaiter.get(), CancelledError);
-  CHECK_FALSE(inner.cancelled());
+  CHECK_FALSE(inner.done());
+  gate.set_result();
   CHECK(inner.get() == 3);
+  CHECK_FALSE(inner.cancelled());
   CHECK(finished.load());
 }
 
 COREIO_TEST_CASE("cancelling the outer future directly leaves the inner one running") {
-  auto inner = coreio::create_task([] { coreio::sleep(3ms); return 1; }, on_loop(1));
+  coreio::Future<void> gate;
+  auto inner = coreio::create_task([&] { gate.get(); return 1; }, on_loop(1));
   auto outer = coreio::shield(inner);
   CHECK(outer.cancel());
   CHECK(outer.cancelled());
+  gate.set_result();
   CHECK(inner.get() == 1);
 }
 

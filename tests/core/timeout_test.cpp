@@ -332,9 +332,9 @@ COREIO_TEST_CASE("reschedule to an earlier deadline fires it; to a later one def
                                     coreio::sleep(10s);
                                   }),
                   TimeoutError);
-  coreio::timeout(2ms, [](Timeout& t) {
+  coreio::timeout(20ms, [](Timeout& t) {
     t.reschedule(coreio::get_running_loop().time() + 10s);
-    coreio::sleep(6ms); // the first deadline has passed: no effect
+    coreio::sleep(25ms); // the first deadline has passed: no effect
     CHECK_FALSE(t.expired());
   });
 }
