@@ -133,6 +133,9 @@ public:
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   std::uint64_t stop_gen_ = 0;
+  /// stop() with nobody in run_forever(): the next run_forever() returns at
+  /// once (asyncio's "stop() before run_forever() runs one iteration").
+  bool stop_pending_ = false;
 
 private:
   void run_once();

@@ -295,13 +295,16 @@ void Loop::run_forever() {
   if (detail::current_loop()) throw RuntimeError("run_forever() cannot be called from a running event loop");
   if (is_closed()) throw RuntimeError("Event loop is closed");
   std::unique_lock lk(impl_->stop_mu_);
+  if (std::exchange(impl_->stop_pending_, false)) return; // stopped before it ran
   const std::uint64_t gen = impl_->stop_gen_;
   impl_->stop_cv_.wait(lk, [&] { return impl_->stop_gen_ != gen || is_closed(); });
+  impl_->stop_pending_ = false; // this stop() was for us
 }
 
 void Loop::stop() {
   std::lock_guard g(impl_->stop_mu_);
   ++impl_->stop_gen_;
+  impl_->stop_pending_ = true;
   impl_->stop_cv_.notify_all();
 }
 

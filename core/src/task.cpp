@@ -258,6 +258,9 @@ void sleep_until(std::chrono::steady_clock::time_point when) {
     }
     detail::suspend_current();
   }
+  // A cancel that arrived after the timer fired but before we resumed is
+  // raised here, as asyncio raises it from that `await sleep()`.
+  detail::check_cancel();
 }
 
 void sleep(std::chrono::nanoseconds delay) {

@@ -149,6 +149,19 @@ TEST_CASE("run_until_complete returns the result; stop() ends run_forever") {
   never.cancel();
 }
 
+TEST_CASE("stop() before run_forever() makes the next run_forever() return") {
+  coreio::Runtime rt({.loops = 1});
+  auto& loop = rt.loop(0);
+  loop.stop();
+  loop.run_forever(); // would block forever if the early stop() were lost
+  CHECK(loop.is_running());
+  // The pending stop was consumed: a later run_forever() waits for its own stop().
+  loop.call_later(std::chrono::milliseconds(20), [&loop] { loop.stop(); });
+  const auto t0 = std::chrono::steady_clock::now();
+  loop.run_forever();
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(15));
+}
+
 TEST_CASE("call_soon on a closed loop raises RuntimeError") {
   coreio::Runtime rt({.loops = 1});
   auto& loop = rt.loop(0);

@@ -26,7 +26,8 @@ enum class Placement {
 
 struct RuntimeConfig {
   /// Number of loops (one OS thread each). 0 = std::thread::hardware_concurrency().
-  /// Loop 0 runs on the thread that calls coreio::run / Runner::run.
+  /// Every loop, loop 0 included, runs on its own thread; coreio::run /
+  /// Runner::run start the main task on loop 0 and block the calling thread.
   /// Example: `coreio::run(main, {.loops = 1})` is asyncio's single-loop design.
   std::size_t loops = 0;
 
