@@ -25,6 +25,7 @@
 #include "coreio/detail/task_base.hpp"
 
 #if defined(COREIO_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #if defined(COREIO_TSAN)
@@ -66,6 +67,18 @@ inline void finish_switch(void* fake_stack_save) noexcept {
   __sanitizer_finish_switch_fiber(fake_stack_save, &old_bottom, &old_size);
 #else
   (void)fake_stack_save;
+#endif
+}
+
+/// A recycled stack starts with no live frames: forget the shadow left by
+/// its previous fibers. A finished fiber's last frames (fiber_entry, the
+/// final switch) never return, so their redzones stay poisoned, and a frame
+/// of a new fiber at those addresses would be reported as a stack overflow.
+inline void unpoison_stack(void* lo, std::size_t size) noexcept {
+#if defined(COREIO_ASAN)
+  __asan_unpoison_memory_region(lo, size);
+#else
+  (void)lo, (void)size;
 #endif
 }
 

@@ -448,6 +448,7 @@ void LoopImpl::run_task(TaskBase* t) {
     t->stack_len_ = s.len;
     t->stack_guard_ = s.guard;
     t->tsan_fiber_ = sanitizer::tsan_create_fiber();
+    sanitizer::unpoison_stack(static_cast<char*>(s.top()) - s.usable(), s.usable());
     t->fctx_ = ctx::make_fcontext(s.top(), s.usable(), fiber_entry);
   }
 
