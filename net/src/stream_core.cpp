@@ -283,7 +283,11 @@ void StreamCore::write(std::string_view data) {
       update_paused_locked();
     }
     const bool more = !chunks_.empty();
-    if (!more) sending_ = false;
+    Wakeups wake;
+    if (!more) {
+      sending_ = false;
+      waiters_.notify_all(wake);
+    }
     const bool settle = !more && (closing_ || eof_requested_);
     lk.unlock();
     if (more) flush_on_loop();
@@ -301,6 +305,7 @@ void StreamCore::write(std::string_view data) {
 
 void StreamCore::flush_on_loop() {
   for (;;) {
+    Wakeups wake;
     std::unique_lock lk(mu_);
     if (conn_lost_ || transport_->closed()) {
       if (in_flight_ == 0) {
@@ -308,10 +313,13 @@ void StreamCore::flush_on_loop() {
         front_off_ = buffered_ = 0;
       }
       sending_ = false;
+      waiters_.notify_all(wake);
       return;
     }
     if (chunks_.empty()) {
+      // The write side is idle: start_tls() waits for this.
       sending_ = false;
+      waiters_.notify_all(wake);
       lk.unlock();
       settle_on_loop();
       return;

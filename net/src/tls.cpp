@@ -150,17 +150,19 @@ private:
       done();
       return;
     }
-    done_ = std::move(done);
     shutdown_timer_.expires_after(how_.shutdown_timeout);
     shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
       // Timer expired (not cancelled): give up waiting for the peer.
       if (!ec) close_socket();
     });
-    this->stream_.async_shutdown([this](const boost::system::error_code&) {
+    // `done` (which owns this transport's stream) travels in the handler, not
+    // in a member: if the loop goes away first, destroying the handler
+    // releases the stream instead of leaving a cycle.
+    this->stream_.async_shutdown([this, done = std::move(done)](const boost::system::error_code&) mutable {
       shutdown_timer_.cancel();
       close_socket();
       // Last: `done` may release the stream, and this transport with it.
-      auto d = std::move(done_);
+      auto d = std::move(done);
       d();
     });
   }
@@ -172,7 +174,6 @@ private:
 
   TlsUpgrade how_;
   boost::asio::steady_timer shutdown_timer_;
-  Function<void()> done_;
 };
 
 } // namespace

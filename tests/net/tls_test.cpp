@@ -145,6 +145,36 @@ COREIO_TEST_CASE("start_tls upgrades a plain connection in place (STARTTLS)") {
   w.wait_closed();
 }
 
+COREIO_TEST_CASE("start_tls waits until a queued reply is out, also from a task on another loop") {
+  const std::string bulk(8 << 20, 'b'); // more than the socket buffers: the flusher must finish it
+  auto server = coreio::start_server(
+      [&bulk](coreio::StreamReader& r, coreio::StreamWriter& w) {
+        CHECK(r.readline() == "STARTTLS\n");
+        auto& here = coreio::get_running_loop();
+        auto& other = here.runtime().loop((here.index() + 1) % here.runtime().num_loops());
+        // Off the stream's loop, write() queues everything for the loop's
+        // flusher; start_tls must wait until it is out, then take over.
+        // Limits above the bulk: no pause/resume, so only the end of the
+        // flush can wake start_tls.
+        w.set_write_buffer_limits(32 << 20);
+        coreio::run_on(other, [&] {
+          w.write(bulk + "OK\n");
+          w.start_tls(server_context());
+        });
+        echo_lines(r, w);
+      },
+      "127.0.0.1", 0, {.limit = 16 << 20});
+  auto [r, w] = coreio::open_connection("127.0.0.1", port_of(server), {.limit = 16 << 20});
+  w.write("STARTTLS\n");
+  coreio::sleep(20ms); // let the server queue its reply before we read any of it
+  CHECK(r.readexactly(bulk.size()).size() == bulk.size());
+  CHECK(r.readline() == "OK\n");
+  w.start_tls(client_context(), {.server_hostname = "localhost", .ssl_handshake_timeout = 5s});
+  w.write("upgraded\n");
+  CHECK(r.readline() == "upgraded\n");
+  w.close();
+}
+
 COREIO_TEST_CASE("TLS over a Unix socket") {
   char tmpl[] = "/tmp/coreio-tls-unix-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl);
