@@ -485,6 +485,15 @@ void LoopImpl::run_task(TaskBase* t) {
   for (;;) {
     if (s & NOTIFIED) {
       t->state_.store(SCHEDULED, std::memory_order_relaxed);
+      if (fifo_head_) {
+        // Callbacks are queued here (a future's done callbacks, call_soon):
+        // asyncio runs them before a task that yields resumes, so the task
+        // waits behind them on this loop for one turn instead of going to
+        // the stealable ring, where another loop could resume it first.
+        t->loop_.store(this, std::memory_order_relaxed);
+        fifo_push(t);
+        return;
+      }
       push_task(t, false);
       return;
     }

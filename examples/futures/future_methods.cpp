@@ -48,7 +48,6 @@ int main() {
           fmt::print("set_result() twice: InvalidStateError: {}\n", e.what());
         }
         coreio::yield_now(); // let the scheduled callbacks run (asyncio.sleep(0))
-        coreio::yield_now();
 
         auto failed = loop.create_future<int>();
         failed.set_exception(std::runtime_error("boom"));
