@@ -34,6 +34,8 @@ public:
   std::atomic<bool> sending_{false};
 
   void close() {
+    // AcqRel: one caller wins the close; it publishes `closing_` to the
+    // Acquire loads in sendto()/recvfrom()/is_closing().
     if (closing_.exchange(true, std::memory_order_acq_rel)) return;
     auto run = [self = shared_from_this()] {
       boost::system::error_code ec;
@@ -116,6 +118,7 @@ DatagramTransport create_datagram_endpoint(DatagramOptions opts) {
 void DatagramTransport::sendto(std::string_view data, std::optional<Address> addr) {
   if (!state_) throw InvalidStateError("DatagramTransport: empty handle");
   auto& st = *state_;
+  // Acquire: pairs with the AcqRel exchange in close(); a later call sees it.
   if (st.closing_.load(std::memory_order_acquire))
     throw OSError(std::make_error_code(std::errc::bad_file_descriptor), "sendto on a closed transport");
   detail::Exclusive one(st.sending_, "sendto");
@@ -137,6 +140,7 @@ void DatagramTransport::sendto(std::string_view data, std::optional<Address> add
 std::pair<std::string, Address> DatagramTransport::recvfrom(std::size_t max_size) {
   if (!state_) throw InvalidStateError("DatagramTransport: empty handle");
   auto& st = *state_;
+  // Acquire: as in sendto().
   if (st.closing_.load(std::memory_order_acquire))
     throw OSError(std::make_error_code(std::errc::bad_file_descriptor), "recvfrom on a closed transport");
   detail::Exclusive one(st.receiving_, "recvfrom");
@@ -154,7 +158,10 @@ void DatagramTransport::close() {
 
 void DatagramTransport::abort() { close(); }
 
-bool DatagramTransport::is_closing() const { return state_ && state_->closing_.load(std::memory_order_acquire); }
+bool DatagramTransport::is_closing() const {
+  // Acquire: as in sendto().
+  return state_ && state_->closing_.load(std::memory_order_acquire);
+}
 
 std::any DatagramTransport::get_extra_info(std::string_view name, std::any default_value) const {
   if (!state_) return default_value;

@@ -93,6 +93,7 @@ void StreamCore::fill() {
     throw;
   }
   if (n == 0) {
+    // Release: pairs with the Acquire in at_eof(), which other tasks may call.
     eof_.store(true, std::memory_order_release);
     return;
   }
@@ -109,6 +110,7 @@ void StreamCore::fill_from_feed() {
     rbuf_.append(fed_);
     fed_.clear();
   } else {
+    // Release: as in fill().
     eof_.store(true, std::memory_order_release);
   }
 }
@@ -118,6 +120,7 @@ void StreamCore::on_read_error(std::exception_ptr e) {
   {
     std::lock_guard g(mu_);
     rexc_ = e;
+    // Release: pairs with the Acquire in check_read_exception().
     has_rexc_.store(true, std::memory_order_release);
     if (!conn_lost_) {
       conn_lost_ = true;
@@ -129,6 +132,9 @@ void StreamCore::on_read_error(std::exception_ptr e) {
   // asyncio's _fatal_error: the transport is closed at once.
   transport_->dispatch([self = shared_from_this()] { self->close_now_on_loop(); });
 }
+
+// The reading task is the only writer of `eof_` it reads here (fill()), so the
+// read paths load it Relaxed; at_eof(), callable from any task, uses Acquire.
 
 std::string StreamCore::read(std::ptrdiff_t n) {
   check_read_exception();
@@ -208,7 +214,10 @@ std::string StreamCore::readline() {
   }
 }
 
-bool StreamCore::at_eof() const { return eof_.load(std::memory_order_acquire) && rbuf_.empty(); }
+bool StreamCore::at_eof() const {
+  // Acquire: pairs with the Release stores in fill() / fill_from_feed().
+  return eof_.load(std::memory_order_acquire) && rbuf_.empty();
+}
 
 std::exception_ptr StreamCore::exception() const {
   std::lock_guard g(mu_);
@@ -438,6 +447,7 @@ void StreamCore::fail_on_loop(const boost::system::error_code& ec) {
       // asyncio: connection_lost(exc) sets the reader's exception too.
       if (!rexc_) {
         rexc_ = error_;
+        // Release: pairs with the Acquire in check_read_exception().
         has_rexc_.store(true, std::memory_order_release);
       }
     }

@@ -1,7 +1,7 @@
 // coreio_echo_server: the card's echo row written with coreio streams, the way
 // an asyncio user writes it (start_server, reader.read, writer.write, drain).
 //
-//     coreio_echo_server [--loops=N] [--stealing=on|off] [--port=P] [--metrics]
+//     coreio_echo_server [--loops=N] [--stealing=on|off] [--port=P] [--accept=per_loop|round_robin] [--metrics]
 //
 // Shape: coreio::start_server on 127.0.0.1 with its default accept mode (one
 // SO_REUSEPORT listening socket per loop, each connection served by a task that
@@ -46,10 +46,10 @@ void print_metrics(const coreio::Metrics& m) {
                  static_cast<unsigned long long>(l.io_events), static_cast<unsigned long long>(l.inbox_received));
 }
 
-int serve(std::size_t loops, bool stealing, unsigned short port, bool metrics) {
+int serve(std::size_t loops, bool stealing, unsigned short port, bool metrics, coreio::AcceptMode mode) {
   coreio::run(
-      [port, metrics] {
-        auto server = coreio::start_server(echo, "127.0.0.1", port);
+      [port, metrics, mode] {
+        auto server = coreio::start_server(echo, "127.0.0.1", port, {.accept_mode = mode});
         auto& loop = coreio::get_running_loop();
         for (int sig : {SIGTERM, SIGINT})
           coreio::add_signal_handler(loop, sig, [server]() mutable {
@@ -69,12 +69,14 @@ int serve(std::size_t loops, bool stealing, unsigned short port, bool metrics) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const char* synopsis = "coreio_echo_server [--loops=N] [--stealing=on|off] [--port=P] [--metrics]";
+  const char* synopsis =
+      "coreio_echo_server [--loops=N] [--stealing=on|off] [--port=P] [--accept=per_loop|round_robin] [--metrics]";
   const std::vector<perf::OptionSpec> specs{
       {"loops", true, "event loops (default: all CPUs)"},
       {"stealing", true, "work stealing between loops: on (default) or off"},
       {"port", true, "TCP port on 127.0.0.1 (default 0: any free port)"},
       {"metrics", false, "print the runtime's per-loop counters on stderr at exit"},
+      {"accept", true, "per_loop (default: an SO_REUSEPORT listener per loop) or round_robin"},
       {"help", false, "print this help"},
   };
   try {
@@ -89,8 +91,11 @@ int main(int argc, char** argv) {
     const std::string stealing = options.text("stealing").value_or("on");
     if (stealing != "on" && stealing != "off") throw perf::UsageError("--stealing must be on or off");
     const auto port = options.integer("port", 0, 65535).value_or(0);
+    const std::string accept = options.text("accept").value_or("per_loop");
+    if (accept != "per_loop" && accept != "round_robin") throw perf::UsageError("--accept must be per_loop or round_robin");
     return serve(static_cast<std::size_t>(loops), stealing == "on", static_cast<unsigned short>(port),
-                 options.flag("metrics"));
+                 options.flag("metrics"),
+                 accept == "per_loop" ? coreio::AcceptMode::per_loop : coreio::AcceptMode::round_robin);
   } catch (const perf::UsageError& error) {
     std::fprintf(stderr, "%s: %s\n%s", argv[0], error.what(), perf::Options(1, argv, specs).usage(synopsis).c_str());
     return perf::exit_usage;

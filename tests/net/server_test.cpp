@@ -438,7 +438,9 @@ COREIO_TEST_CASE("connections of one server spread over every loop and each gets
   server.wait_closed();
   const auto& rt = coreio::get_running_loop().runtime();
   std::lock_guard g(mu);
-  if (rt.num_loops() > 1 && connections >= 100) CHECK(loops_used.size() == rt.num_loops());
+  // A handler starts on its socket's loop; with stealing it may be stolen
+  // before it first runs, so only shared-nothing loops pin down where it runs.
+  if (rt.num_loops() > 1 && connections >= 100 && !rt.config().stealing) CHECK(loops_used.size() == rt.num_loops());
 }
 
 COREIO_TEST_CASE("round_robin accept mode hands connections to every loop in turn") {
@@ -461,7 +463,8 @@ COREIO_TEST_CASE("round_robin accept mode hands connections to every loop in tur
     CHECK(r.readline() == "hi\n");
   }
   std::lock_guard g(mu);
-  CHECK(std::set<std::size_t>(loops.begin(), loops.end()).size() == n);
+  if (!coreio::get_running_loop().runtime().config().stealing) // else a handler may be stolen before it runs
+    CHECK(std::set<std::size_t>(loops.begin(), loops.end()).size() == n);
 }
 
 COREIO_TEST_CASE("binding a port in use raises OSError, and an empty host listens on every interface") {

@@ -104,7 +104,8 @@ COREIO_TEST_CASE("a Unix server hands its connections to every loop") {
     w.close();
   }
   std::lock_guard g(mu);
-  CHECK(loops.size() == n);
+  if (!coreio::get_running_loop().runtime().config().stealing) // else a handler may be stolen before it runs
+    CHECK(loops.size() == n);
 }
 
 } // TEST_SUITE

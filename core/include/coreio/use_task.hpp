@@ -11,8 +11,11 @@
 //
 // # How one operation is awaited
 //  1. initiate() builds a TaskOp on the calling fiber's stack: the result slot,
-//     an `outstanding` count of 1 (the handler), and a cancellation_signal
-//     whose slot is the handler's associated cancellation slot.
+//     an `outstanding` count of 1 (the handler), a cancellation_signal whose
+//     slot is the handler's associated cancellation slot, and an inline block
+//     that the handler's associated allocator hands to the operation (a
+//     socket read or write allocates nothing; tasks run outside
+//     io_context::run, where Asio's own recycling allocator does not apply).
 //  2. The operation is started on its I/O object's thread: inline when the
 //     task already runs on the loop that owns the object's io_context, else
 //     posted there. So an Asio object is only ever touched by its own loop

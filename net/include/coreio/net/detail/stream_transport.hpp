@@ -128,7 +128,10 @@ public:
   /// Closes now; pending operations end with operation_aborted.
   virtual void close_now() noexcept = 0;
   /// True once close_now()/async_close() closed the stream.
-  [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  [[nodiscard]] bool closed() const noexcept {
+    // Acquire: pairs with the Release in mark_closed().
+    return closed_.load(std::memory_order_acquire);
+  }
 
 protected:
   void mark_closed() noexcept {
