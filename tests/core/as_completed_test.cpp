@@ -8,18 +8,12 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 using coreio::CancelledError;
 
-namespace {
-
-coreio::TaskOptions on_loop(std::size_t i) {
-  coreio::Runtime& rt = coreio::get_running_loop().runtime();
-  return {.loop = &rt.loop(i % rt.num_loops())};
-}
-
-} // namespace
+using coreio::testing::on_loop;
 
 TEST_SUITE("as_completed") {
 

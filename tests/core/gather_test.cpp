@@ -12,25 +12,13 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 using coreio::CancelledError;
 
-namespace {
-
-/// Options placing the i-th child on loop i mod N (children spread over all loops).
-coreio::TaskOptions on_loop(std::size_t i) {
-  coreio::Runtime& rt = coreio::get_running_loop().runtime();
-  return {.loop = &rt.loop(i % rt.num_loops())};
-}
-
-
-/// Polls until pred() holds: a task reached a given point (never a timing guess).
-template <class P>
-void until(P pred) {
-  while (!pred()) coreio::sleep(std::chrono::microseconds(100));
-}
-} // namespace
+using coreio::testing::on_loop;
+using coreio::testing::until;
 
 TEST_SUITE("gather") {
 

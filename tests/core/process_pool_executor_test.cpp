@@ -16,8 +16,12 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "process_probe.hpp"
 
 using namespace std::chrono_literals;
+
+using coreio::testing::open_fds;
+using coreio::testing::children;
 
 namespace {
 
@@ -86,38 +90,6 @@ bool wait_for_marker(const std::string& p) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return false;
-}
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
-}
-
-/// Processes whose parent is this process (zombies included).
-std::vector<int> children() {
-  std::vector<int> out;
-  const int self = static_cast<int>(::getpid());
-  DIR* d = ::opendir("/proc");
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    const int pid = std::atoi(e->d_name);
-    if (pid <= 0) continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // pid (comm) state ppid ...: comm may contain spaces, so parse after ')'.
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    int ppid = 0;
-    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) out.push_back(pid);
-  }
-  ::closedir(d);
-  return out;
 }
 
 } // namespace

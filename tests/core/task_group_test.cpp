@@ -12,18 +12,17 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 using coreio::CancelledError;
 using coreio::ExceptionGroup;
 using coreio::TaskGroup;
 
-namespace {
+using coreio::testing::on_loop;
+using coreio::testing::until;
 
-coreio::TaskOptions on_loop(std::size_t i) {
-  coreio::Runtime& rt = coreio::get_running_loop().runtime();
-  return {.loop = &rt.loop(i % rt.num_loops())};
-}
+namespace {
 
 struct MyExc : std::runtime_error {
   MyExc() : std::runtime_error("MyExc") {}
@@ -67,12 +66,6 @@ ExceptionGroup expect_group(F&& fn) {
   return ExceptionGroup("", {});
 }
 
-
-/// Polls until pred() holds: a task reached a given point (never a timing guess).
-template <class P>
-void until(P pred) {
-  while (!pred()) coreio::sleep(std::chrono::microseconds(100));
-}
 } // namespace
 
 TEST_SUITE("TaskGroup") {

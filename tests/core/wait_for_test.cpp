@@ -10,36 +10,15 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 using coreio::CancelledError;
 using coreio::TimeoutError;
 
-namespace {
-
-coreio::TaskOptions on_loop(std::size_t i) {
-  coreio::Runtime& rt = coreio::get_running_loop().runtime();
-  return {.loop = &rt.loop(i % rt.num_loops())};
-}
-
-bool caused_by_cancel(const TimeoutError& e) {
-  try {
-    std::rethrow_if_nested(e);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-  return false;
-}
-
-
-/// Polls until pred() holds: a task reached a given point (never a timing guess).
-template <class P>
-void until(P pred) {
-  while (!pred()) coreio::sleep(std::chrono::microseconds(100));
-}
-} // namespace
+using coreio::testing::on_loop;
+using coreio::testing::until;
+using coreio::testing::caused_by_cancel;
 
 TEST_SUITE("wait_for") {
 

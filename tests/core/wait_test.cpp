@@ -8,16 +8,14 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 using coreio::CancelledError;
 
-namespace {
+using coreio::testing::on_loop;
 
-coreio::TaskOptions on_loop(std::size_t i) {
-  coreio::Runtime& rt = coreio::get_running_loop().runtime();
-  return {.loop = &rt.loop(i % rt.num_loops())};
-}
+namespace {
 
 coreio::Task<int> sleeper(std::chrono::milliseconds d, int v, std::size_t loop) {
   return coreio::create_task(
