@@ -163,6 +163,17 @@ bool cancel_pending() noexcept {
   return t && t->must_cancel_.load(std::memory_order_acquire);
 }
 
+bool TaskBase::take_pending_cancel(std::string& msg) {
+  // Acquire: pairs with the Release store in cancel(); the common case (no
+  // cancel) costs this one load.
+  if (!must_cancel_.load(std::memory_order_acquire)) return false;
+  std::lock_guard g(lock_);
+  if (!must_cancel_.load(std::memory_order_relaxed)) return false; // uncancel() won
+  must_cancel_.store(false, std::memory_order_relaxed);
+  msg = std::move(cancel_msg_);
+  return true;
+}
+
 void throw_cancelled() {
   TaskBase* t = current_task_base();
   std::string msg;

@@ -127,6 +127,30 @@ COREIO_TEST_CASE("a self-cancel is delivered at the next suspension point") {
   CHECK(stage.load() == 1);
 }
 
+COREIO_TEST_CASE("a cancel after the last suspension point still ends the task cancelled (asyncio's test_cancel_at_end)") {
+  auto t = coreio::create_task([] {
+    coreio::current_task().cancel("at the end");
+    return 12; // dropped: the task ends cancelled
+  });
+  try {
+    (void)t.get();
+    FAIL("no CancelledError");
+  } catch (const CancelledError& e) {
+    CHECK(std::string(e.what()) == "at the end");
+  }
+  CHECK(t.done());
+  CHECK(t.cancelled());
+
+  // uncancel() before the end takes the request back: the value stands.
+  auto u = coreio::create_task([] {
+    coreio::current_task().cancel();
+    coreio::current_task().uncancel();
+    return 7;
+  });
+  CHECK(u.get() == 7);
+  CHECK_FALSE(u.cancelled());
+}
+
 COREIO_TEST_CASE("names: default Task-<n>, custom via options and set_name") {
   auto a = coreio::create_task([] {});
   auto b = coreio::create_task([] {}, {.name = "worker"});

@@ -59,14 +59,20 @@ public:
 
   void run_body() override {
     try {
+      // asyncio (test_cancel_at_end): a cancel() that arrived after the
+      // body's last suspension point still ends the task cancelled, and the
+      // value it returned is dropped.
+      std::string cancel_msg;
       if constexpr (std::is_void_v<T>) {
         std::invoke(*fn_);
         fn_.reset(); // the body's captures die on the task, like a finished coroutine frame
-        finish_with([this] { this->value_.emplace(); });
+        if (take_pending_cancel(cancel_msg)) finish_cancelled(std::move(cancel_msg));
+        else finish_with([this] { this->value_.emplace(); });
       } else {
         auto v = std::invoke(*fn_);
         fn_.reset();
-        finish_with([&] { this->value_.emplace(std::move(v)); });
+        if (take_pending_cancel(cancel_msg)) finish_cancelled(std::move(cancel_msg));
+        else finish_with([&] { this->value_.emplace(std::move(v)); });
       }
     } catch (const ForcedUnwind&) {
       fn_.reset();

@@ -100,6 +100,10 @@ public:
   /// Completes the result half as cancelled (used for a task cancelled before
   /// it ever ran: its body never starts, as in asyncio).
   bool finish_cancelled(std::string msg);
+  /// If a cancel() is pending (requested, not yet delivered), clears it, moves
+  /// its message to `msg` and returns true. The body has returned; asyncio
+  /// then ends the task cancelled instead of with the returned value.
+  bool take_pending_cancel(std::string& msg);
   /// Sets the result from within run_body(): value via `store`, or the exception.
   template <class Store>
   void finish_with(Store&& store) { complete(Status::result, std::forward<Store>(store)); }
