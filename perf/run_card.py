@@ -102,6 +102,29 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+
+# Options that only choose where output files go: left out of the command a
+# results page prints, which must rerun the same card from any checkout.
+OUTPUT_ONLY_OPTIONS = ("--json", "--csv", "--chart")
+
+
+def reproducible_args(argv: list[str]) -> list[str]:
+    """argv without the output-only options (and their values)."""
+    out: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in OUTPUT_ONLY_OPTIONS:
+            skip = True
+            continue
+        if arg.split("=", 1)[0] in OUTPUT_ONLY_OPTIONS:
+            continue
+        out.append(arg)
+    return out
+
+
 class Card:
     """One run of the card: the plan, its records and what was skipped."""
 
@@ -216,7 +239,7 @@ class Card:
 
     def meta(self, argv: list[str]) -> dict:
         return {
-            "command": "python3 perf/run_card.py " + shlex.join(argv),
+            "command": "python3 perf/run_card.py " + shlex.join(reproducible_args(argv)),
             "quick": self.args.quick,
             "repeat": self.args.repeat,
             "loops": self.args.loops,
