@@ -10,6 +10,16 @@
 
 namespace coreio::detail {
 
+namespace {
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+} // namespace
+
 ThreadPool::ThreadPool(Options opts) : opts_(std::move(opts)) {}
 
 ThreadPool::~ThreadPool() { shutdown(true, false); }
@@ -21,7 +31,12 @@ void ThreadPool::execute(ExecutorJob job) {
     if (shutdown_) throw RuntimeError(opts_.shutdown_message);
     exited.splice(exited.end(), retired_);
     queue_.push_back(std::move(job));
-    if (num_idle_ > 0) {
+    // Relaxed: a hint for the spinner, which takes the job under mu_.
+    queued_.store(queue_.size(), std::memory_order_relaxed);
+    if (num_spinning_ > 0) {
+      // Step 4: the spinning thread takes it; no signal, no new thread.
+      --num_spinning_;
+    } else if (num_idle_ > 0) {
       // Step 1: hand the job to an idle thread.
       --num_idle_;
       ++num_notify_;
@@ -35,6 +50,7 @@ void ThreadPool::execute(ExecutorJob job) {
         // be orphaned: give it back to the caller as the error.
         if (num_threads_ == 0) {
           queue_.pop_back();
+          queued_.store(queue_.size(), std::memory_order_relaxed);
           retired_.splice(retired_.end(), exited);
           throw;
         }
@@ -69,6 +85,7 @@ void ThreadPool::worker(ThreadList::iterator self) {
     while (!queue_.empty()) {
       ExecutorJob job = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_relaxed);
       lk.unlock();
       try {
         job();
@@ -81,6 +98,22 @@ void ThreadPool::worker(ThreadList::iterator self) {
       lk.lock();
     }
     if (shutdown_) break;
+    if (opts_.spin.count() > 0 && !spinner_active_) {
+      // Step 4: watch for the next job a while before sleeping.
+      spinner_active_ = true;
+      ++num_spinning_;
+      lk.unlock();
+      const auto until = std::chrono::steady_clock::now() + opts_.spin;
+      while (queued_.load(std::memory_order_relaxed) == 0 && std::chrono::steady_clock::now() < until)
+        cpu_relax();
+      lk.lock();
+      spinner_active_ = false;
+      // Not counted on by a job: take ourselves off. Counted on: the job is
+      // ours to take (or already taken by another thread draining the queue).
+      if (num_spinning_ > 0) --num_spinning_;
+      if (!queue_.empty()) continue; // step 3
+      if (shutdown_) break;
+    }
     // Step 2: idle.
     ++num_idle_;
     const auto deadline = opts_.keep_alive ? std::chrono::steady_clock::now() + *opts_.keep_alive

@@ -21,6 +21,13 @@
 //     that is timing out at the same moment, and no job sits in the queue
 //     while an idle thread sleeps.
 //  3. A busy thread drains the queue before it goes idle.
+//  4. Before it goes idle, a thread spins for `spin` (at most one thread at a
+//     time), watching `queued_` without the lock. A back-to-back caller
+//     (to_thread in a loop) then finds it there: execute() sees
+//     `num_spinning_` under `mu_`, queues the job and neither signals nor
+//     spawns, and the spinner takes the job without a futex sleep and wake on
+//     either side. Every spinner re-checks the queue under `mu_` when it
+//     stops, so a job counted on a spinner is never left queued.
 //
 // # Shutdown
 //  1. shutdown_begin() sets `shutdown_` under `mu_` (execute() then throws),
@@ -38,6 +45,7 @@
 // join() and the destructor must not run on one of the pool's own threads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -63,6 +71,9 @@ public:
     std::string thread_name = "coreio-pool";
     /// The RuntimeError message of execute() after shutdown.
     std::string shutdown_message = "cannot schedule new futures after shutdown";
+    /// How long a thread that ran out of jobs watches for the next one
+    /// before it sleeps (wake protocol step 4); zero turns spinning off.
+    std::chrono::nanoseconds spin = std::chrono::microseconds(10);
   };
 
   explicit ThreadPool(Options opts);
@@ -101,6 +112,10 @@ private:
   std::size_t num_threads_ = 0; ///< started and not yet exited
   std::size_t num_idle_ = 0;    ///< waiting on cv_ and not notified
   std::size_t num_notify_ = 0;  ///< notifications not yet consumed (step 2)
+  std::size_t num_spinning_ = 0; ///< spinning (step 4) and not yet counted on by a job
+  bool spinner_active_ = false;  ///< one thread spins at a time
+  /// queue_.size(), readable without `mu_` by a spinner (written under `mu_`).
+  std::atomic<std::size_t> queued_{0};
   bool shutdown_ = false;
   std::vector<Function<void()>> on_drained_;
   std::condition_variable exit_cv_; ///< signalled when a thread exits
