@@ -98,7 +98,7 @@ COREIO_TEST_CASE("Condition: every item reaches a consumer exactly once while co
     closed = true;
     cond.notify_all();
   }
-  for (auto& t : consumer_tasks) t.get();
+  for (auto& t : consumer_tasks) synctest::finish_worker(t);
   int missing = 0;
   int doubled = 0;
   for (const auto& s : seen) {

@@ -93,6 +93,20 @@ void eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
   }
 }
 
+/// Awaits a stress worker whose body catches every CancelledError it sees and
+/// carries on. Such a task can still end cancelled: a cancel() that arrives
+/// after its last suspension point ends it cancelled once the body returns
+/// (asyncio's test_cancel_at_end), after all of its work. That is not a
+/// failure here; anything else the task raised is.
+template <class T>
+void finish_worker(coreio::Task<T>& t) {
+  try {
+    t.get();
+  } catch (const coreio::CancelledError&) {
+    CHECK(t.cancelled());
+  }
+}
+
 /// A plain OS thread that a task may join without blocking its loop thread:
 /// join() first waits (suspending the task) until the thread's function has
 /// returned, so a thread that still needs the loop to make progress (say, a
