@@ -46,7 +46,9 @@ LoopImpl::LoopImpl(RuntimeImpl& rt, std::size_t index)
   debug_.store(rt.config().debug, std::memory_order_relaxed);
 }
 
-LoopImpl::~LoopImpl() {
+LoopImpl::~LoopImpl() { drop_queued(); }
+
+void LoopImpl::drop_queued() noexcept {
   // Anything still queued at teardown is dropped (asyncio's close() clears
   // its queues). Tasks cannot be here: Runtime::close() finished them all.
   while (QueueLink* n = fifo_pop())

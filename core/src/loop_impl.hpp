@@ -89,6 +89,11 @@ class LoopImpl : public RefCounted {
 public:
   LoopImpl(RuntimeImpl& rt, std::size_t index);
   ~LoopImpl() override;
+  /// Releases every callback still queued (teardown, after the loop thread
+  /// has stopped). RuntimeImpl calls it on every loop before it destroys any:
+  /// a callback's captures may own Asio objects of another loop's
+  /// io_context (a listener task's acceptor), which must still exist.
+  void drop_queued() noexcept;
 
   [[nodiscard]] Loop& facade() noexcept { return facade_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
