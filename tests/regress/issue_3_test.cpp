@@ -10,6 +10,7 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
+#include "task_helpers.hpp"
 
 using namespace std::chrono_literals;
 
@@ -63,8 +64,10 @@ COREIO_TEST_CASE("std::uncaught_exceptions() follows the task across a suspensio
 }
 
 COREIO_TEST_CASE("a cancellation pending when a task starts awaiting a task cancels that task and waits for it") {
+  std::atomic<bool> child_started{false};
   std::atomic<bool> child_cleaned{false};
   auto child = coreio::create_task([&] {
+    child_started = true;
     try {
       coreio::sleep(10s);
     } catch (const coreio::CancelledError&) {
@@ -74,6 +77,10 @@ COREIO_TEST_CASE("a cancellation pending when a task starts awaiting a task canc
     }
   });
   auto parent = coreio::create_task([&] {
+    // With several loops the parent may run before the child has started; a
+    // task cancelled before its first step never runs its body (asyncio's
+    // rule too), so the child must be inside its try block first.
+    coreio::testing::until([&] { return child_started.load(); });
     coreio::current_task().cancel("from inside");
     child.get(); // asyncio's __step hands the pending cancel to the awaited task
   });
