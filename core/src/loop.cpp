@@ -3,7 +3,9 @@
 #include "loop_impl.hpp"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -13,6 +15,7 @@
 #include "log.hpp"
 #include "overflow.hpp"
 #include "runtime_impl.hpp"
+#include "uring.hpp"
 
 namespace ctx = boost::context::detail;
 
@@ -95,7 +98,7 @@ void LoopImpl::request_stop() noexcept {
 
 // ---------------------------------------------------------------- the thread
 
-void LoopImpl::thread_main() {
+void LoopImpl::thread_main(std::latch& ready) {
   tls_loop = this;
   setup_thread_altstack();
   tsan_fiber_ = sanitizer::tsan_current_fiber();
@@ -116,7 +119,10 @@ void LoopImpl::thread_main() {
     CPU_SET(index_ % std::max(1u, std::thread::hardware_concurrency()), &set);
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   }
+  start_uring();
+  ready.count_down();
   while (!stop_requested_.load(std::memory_order_acquire)) run_once();
+  stop_uring();
   // Callbacks queued for a stopped loop are dropped with it; release timers now
   // so their captures die on this thread.
   timers_.clear();
@@ -136,6 +142,7 @@ void LoopImpl::maintenance() {
   drain_inbox();
   fire_timers();
   poll_io();
+  if (uring_) pass_uring();
   if (stealing_) pull_global();
 }
 
@@ -343,12 +350,70 @@ void LoopImpl::poll_io() {
   if (n) counters_.bump(counters_.io_events, n);
 }
 
+// ---------------------------------------------------------------- io_uring
+
+void LoopImpl::start_uring() {
+  if (!rt_.config().io_uring) return;
+  uring_ = LoopUring::create(uring_entries);
+  if (!uring_) return;
+  try {
+    // A dup: the stream_descriptor closes its fd, the ring closes its own.
+    const int fd = ::fcntl(uring_->event_fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    try {
+      uring_watch_.emplace(io_, fd);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  } catch (const std::exception& e) {
+    log().warn("loop {}: cannot watch the io_uring eventfd ({}); socket reads use the epoll reactor", index_,
+               e.what());
+    uring_.reset();
+  }
+}
+
+void LoopImpl::stop_uring() noexcept {
+  if (!uring_) return;
+  uring_watch_.reset();
+  uring_.reset(); // cancels and reaps what is still in flight (uring.hpp)
+}
+
+void LoopImpl::pass_uring() {
+  const std::size_t n = uring_->pass();
+  if (n) counters_.bump(counters_.uring_completions, n);
+  counters_.uring_submits.store(uring_->submitted(), std::memory_order_relaxed);
+}
+
+bool LoopImpl::prepare_uring_park() {
+  uring_->submit();
+  if (!uring_->in_flight()) return false;
+  if (!uring_watch_armed_) {
+    uring_watch_armed_ = true;
+    uring_watch_->async_wait(boost::asio::posix::descriptor_base::wait_read,
+                             [this](const boost::system::error_code& ec) {
+                               uring_watch_armed_ = false;
+                               // Reset the count: Asio re-arms a wait with
+                               // EPOLL_CTL_MOD, which reports a still-readable
+                               // eventfd at once (a wake-up per park).
+                               std::uint64_t count = 0;
+                               if (!ec) (void)!::read(uring_watch_->native_handle(), &count, sizeof count);
+                             });
+  }
+  // Checked after arming and switching the eventfd on: completion work that
+  // arrived before is seen here (IORING_SQ_TASKRUN or posted completions);
+  // work that arrives after signals the eventfd, which completes the wait.
+  uring_->wakeups(true);
+  return uring_->work_pending();
+}
+
 void LoopImpl::park() {
   const bool idle_registry = stealing_ && rt_.num_loops() > 1;
   // SeqCst: first half of the Dekker pair with Inbox::push / unpark().
   parked_.store(true, std::memory_order_seq_cst);
   if (idle_registry) rt_.register_idle(this);
-  const bool work = !inbox_.empty_seq_cst() || (idle_registry && rt_.global_size() > 0) ||
+  const bool completions = uring_ && prepare_uring_park();
+  const bool work = completions || !inbox_.empty_seq_cst() || (idle_registry && rt_.global_size() > 0) ||
                     stop_requested_.load(std::memory_order_acquire);
   if (!work) {
     // Drop cancelled timers at the top of the heap so they do not wake us.
@@ -367,6 +432,7 @@ void LoopImpl::park() {
     const std::size_t n = io_.run_one();
     if (n) counters_.bump(counters_.io_events, n);
   }
+  if (uring_) uring_->wakeups(false);
   parked_.store(false, std::memory_order_relaxed);
   if (idle_registry) rt_.unregister_idle(this);
 }
@@ -532,6 +598,8 @@ void LoopImpl::fill_metrics(coreio::LoopMetrics& m) const {
   m.io_events = counters_.io_events.load(std::memory_order_relaxed);
   m.timers_fired = counters_.timers_fired.load(std::memory_order_relaxed);
   m.inbox_received = counters_.inbox_received.load(std::memory_order_relaxed);
+  m.uring_completions = counters_.uring_completions.load(std::memory_order_relaxed);
+  m.uring_submits = counters_.uring_submits.load(std::memory_order_relaxed);
   m.local_queue_depth = local_depth_.load(std::memory_order_relaxed);
   m.callback_queue_depth = fifo_depth_.load(std::memory_order_relaxed);
 }

@@ -19,13 +19,17 @@
 //     local work nor IO/cross-thread work can starve the other;
 //  2. run one ready item (a task step or a callback);
 //  3. nothing ready: maintenance; still nothing: steal; still nothing: park.
+//  Maintenance also passes the loop's io_uring, if it has one (uring.hpp):
+//  one submission of the socket reads queued since the last pass, then the
+//  completions, which wake their tasks.
 //
 // # Parking
 //  park(): set `parked_` (SeqCst), re-check the inbox (and, with stealing, the
 //  global queue), arm `wake_timer_` for the earliest timer, then block in
 //  io_context::run_one(). Anyone who adds work for this loop pushes first and
 //  then calls unpark(), which clears `parked_` and posts a no-op handler to
-//  the io_context if it was set. The SeqCst pair (push / load parked_ on one
+//  the io_context if it was set. With io_uring reads in flight, park() first
+//  submits and arms a wait on the ring's fd, so a completion wakes it too. The SeqCst pair (push / load parked_ on one
 //  side, store parked_ / load inbox on the other) guarantees that either the
 //  loop sees the work or the pusher sees the loop parked (see inbox.hpp).
 #pragma once
@@ -35,12 +39,16 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <latch>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "coreio/detail/handle_state.hpp"
@@ -53,6 +61,8 @@
 
 namespace coreio::detail {
 
+class LoopUring;
+
 class RuntimeImpl;
 
 /// Capacity of a loop's stealable ring (Tokio's LOCAL_QUEUE_CAPACITY).
@@ -64,6 +74,8 @@ inline constexpr std::uint32_t event_interval = 61;
 /// so two tasks ping-ponging through the slot cannot starve the rest
 /// (Tokio's MAX_LIFO_POLLS_PER_TICK).
 inline constexpr std::uint32_t max_lifo_polls = 3;
+/// Submission slots of a loop's io_uring (uring.hpp); a full ring submits early.
+inline constexpr unsigned uring_entries = 1024;
 /// Most tasks a loop takes from the global queue at once.
 inline constexpr std::size_t global_batch_max = 32;
 
@@ -71,7 +83,7 @@ inline constexpr std::size_t global_batch_max = 32;
 /// metrics() with relaxed loads.
 struct LoopCounters {
   std::atomic<std::uint64_t> tasks_run{0}, callbacks_run{0}, steal_attempts{0}, steals{0}, tasks_stolen{0},
-      parks{0}, io_events{0}, timers_fired{0}, inbox_received{0};
+      parks{0}, io_events{0}, timers_fired{0}, inbox_received{0}, uring_completions{0}, uring_submits{0};
   void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
@@ -113,8 +125,11 @@ public:
   void fill_metrics(coreio::LoopMetrics& m) const;
 
   // ---- loop thread ----
-  void thread_main();
+  /// The loop thread; counts `ready` down once set up (before any task runs).
+  void thread_main(std::latch& ready);
   [[nodiscard]] TaskBase* current() const noexcept { return current_; }
+  /// This loop's io_uring, or nullptr (see coreio/detail/uring.hpp).
+  [[nodiscard]] LoopUring* uring() const noexcept { return uring_.get(); }
   /// Queue a SCHEDULED task on this loop from its own thread. `wake`: woken by
   /// the running task (eligible for the LIFO slot) rather than spawned.
   void push_task(TaskBase* t, bool wake) noexcept;
@@ -149,6 +164,12 @@ private:
   void drain_inbox();
   void fire_timers();
   void poll_io();
+  void start_uring();
+  void stop_uring() noexcept;
+  void pass_uring();
+  /// Before parking: submits, and watches the ring's fd while ops are in
+  /// flight. True if completions are already waiting (do not block).
+  bool prepare_uring_park();
   bool pull_global();
   bool try_steal();
   void park();
@@ -191,6 +212,10 @@ private:
   const void* thread_stack_lo_ = nullptr; ///< for ASan switch annotations
   std::size_t thread_stack_size_ = 0;
   void* asan_fake_stack_ = nullptr;
+  std::unique_ptr<LoopUring> uring_;
+  /// The ring's fd in io_'s reactor: readable while completions are pending.
+  std::optional<boost::asio::posix::stream_descriptor> uring_watch_;
+  bool uring_watch_armed_ = false;
 
   // shared state
   Inbox inbox_;

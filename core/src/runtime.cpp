@@ -2,6 +2,7 @@
 #include "runtime_impl.hpp"
 
 #include <algorithm>
+#include <latch>
 #include <thread>
 
 #include "coreio/context_var.hpp"
@@ -27,6 +28,7 @@ RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
                                     .shutdown_message = "Executor shutdown has been called"}) {
   cfg_.loops = resolve_loops(cfg_.loops);
   if (const char* env = std::getenv("COREIO_DEBUG"); env && *env && std::string_view(env) != "0") cfg_.debug = true;
+  if (const char* env = std::getenv("COREIO_IO_URING"); env && std::string_view(env) == "0") cfg_.io_uring = false;
   stealing_ = cfg_.stealing && cfg_.loops > 1;
   placement_ = cfg_.placement.value_or(stealing_ ? Placement::local : Placement::round_robin);
   lifo_ = stealing_ && cfg_.lifo_slot.value_or(true);
@@ -47,7 +49,11 @@ RuntimeImpl::~RuntimeImpl() {
 
 void RuntimeImpl::start() {
   threads_.reserve(loops_.size());
-  for (auto& l : loops_) threads_.emplace_back([l = l.get()] { l->thread_main(); });
+  // Returns once every loop thread has set itself up (its io_uring included),
+  // so the resources a runtime holds are all there when its first task runs.
+  std::latch ready(static_cast<std::ptrdiff_t>(loops_.size()));
+  for (auto& l : loops_) threads_.emplace_back([l = l.get(), &ready] { l->thread_main(ready); });
+  ready.wait();
 }
 
 LoopImpl& RuntimeImpl::next_loop() noexcept {

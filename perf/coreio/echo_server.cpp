@@ -40,10 +40,12 @@ void echo(coreio::StreamReader& reader, coreio::StreamWriter& writer) {
 void print_metrics(const coreio::Metrics& m) {
   for (const auto& l : m.loops)
     std::fprintf(stderr,
-                 "loop %zu: tasks_run=%llu steals=%llu tasks_stolen=%llu parks=%llu io_events=%llu inbox=%llu\n",
+                 "loop %zu: tasks_run=%llu steals=%llu tasks_stolen=%llu parks=%llu io_events=%llu inbox=%llu "
+                 "uring_completions=%llu uring_submits=%llu\n",
                  l.index, static_cast<unsigned long long>(l.tasks_run), static_cast<unsigned long long>(l.steals),
                  static_cast<unsigned long long>(l.tasks_stolen), static_cast<unsigned long long>(l.parks),
-                 static_cast<unsigned long long>(l.io_events), static_cast<unsigned long long>(l.inbox_received));
+                 static_cast<unsigned long long>(l.io_events), static_cast<unsigned long long>(l.inbox_received),
+                 static_cast<unsigned long long>(l.uring_completions), static_cast<unsigned long long>(l.uring_submits));
 }
 
 int serve(std::size_t loops, bool stealing, unsigned short port, bool metrics, coreio::AcceptMode mode) {

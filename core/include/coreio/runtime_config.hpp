@@ -68,6 +68,12 @@ struct RuntimeConfig {
   /// Pin loop i's thread to CPU (i mod hardware threads). Default false.
   bool pin_threads = false;
 
+  /// Socket reads of net/ go through a per-loop io_uring (batched submission,
+  /// no readiness wake-up or recv() per read) where the kernel allows it;
+  /// Asio's epoll reactor otherwise. Default true. COREIO_IO_URING=0 turns it
+  /// off (docs/tuning.md).
+  bool io_uring = true;
+
   /// Debug mode (asyncio's debug): log callbacks and task steps that hold a
   /// loop longer than slow_callback_duration. Also on with COREIO_DEBUG=1.
   bool debug = false;

@@ -19,6 +19,7 @@
 #include <any>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <concepts>
 #include <cstddef>
 #include <memory>
@@ -31,6 +32,8 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/associated_allocator.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
@@ -42,6 +45,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "coreio/detail/function.hpp"
+#include "coreio/detail/uring.hpp"
 #include "coreio/exceptions.hpp"
 #include "coreio/net/address.hpp"
 #include "coreio/net/exceptions.hpp"
@@ -183,6 +187,79 @@ concept NonBlockingStream = requires(S& s, boost::system::error_code& ec, std::s
   { s.write_some(b, ec) } -> std::convertible_to<std::size_t>;
 };
 
+/// Sockets whose reads may go through the loop's io_uring (recv on the fd).
+template <class S>
+concept UringReadableSocket = std::derived_from<S, boost::asio::socket_base> && requires(S& s) {
+  { s.native_handle() } -> std::convertible_to<int>;
+  { s.is_open() } -> std::convertible_to<bool>;
+};
+
+/// One socket read through the loop's io_uring, completing an Asio handler
+/// (a use_task handler) as Asio's own async_read_some would: same error
+/// codes (eof for an orderly end, operation_aborted once cancelled), same
+/// associated allocator and cancellation slot. Lives in memory from the
+/// handler's allocator (use_task's inline block: no allocation).
+template <class Handler>
+class UringRead final : public UringOp {
+public:
+  /// Queues the read; `current` points at the op while it is in flight.
+  static void start(LoopUring& ring, int fd, std::span<char> buf, UringOp*& current, Handler&& h) {
+    Alloc alloc(boost::asio::get_associated_allocator(h));
+    UringRead* op = std::allocator_traits<Alloc>::allocate(alloc, 1);
+    new (op) UringRead(buf.size(), current, std::move(h));
+    try {
+      uring_recv(ring, fd, buf.data(), buf.size(), *op);
+    } catch (...) {
+      destroy(op);
+      throw;
+    }
+    auto slot = boost::asio::get_associated_cancellation_slot(op->handler_);
+    if (slot.is_connected()) slot.template emplace<Cancel>(&ring, op);
+    current = op;
+  }
+
+private:
+  using Alloc = typename std::allocator_traits<
+      boost::asio::associated_allocator_t<Handler>>::template rebind_alloc<UringRead>;
+
+  struct Cancel {
+    LoopUring* ring;
+    UringOp* op;
+    void operator()(boost::asio::cancellation_type) const noexcept { uring_cancel(*ring, *op); }
+  };
+
+  UringRead(std::size_t want, UringOp*& current, Handler&& h)
+      : UringOp(&UringRead::done), want_(want), current_(&current), handler_(std::move(h)) {}
+
+  static Handler destroy(UringRead* op) noexcept {
+    Handler h = std::move(op->handler_);
+    Alloc alloc(boost::asio::get_associated_allocator(h));
+    op->~UringRead();
+    std::allocator_traits<Alloc>::deallocate(alloc, op, 1);
+    return h;
+  }
+
+  static void done(UringOp* self, int res) noexcept {
+    auto* op = static_cast<UringRead*>(self);
+    *op->current_ = nullptr;
+    auto slot = boost::asio::get_associated_cancellation_slot(op->handler_);
+    if (slot.is_connected()) slot.clear();
+    const std::size_t want = op->want_;
+    Handler h = destroy(op);
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    if (res > 0) n = static_cast<std::size_t>(res);
+    else if (res == 0 && want > 0) ec = boost::asio::error::eof;
+    else if (res == -ECANCELED) ec = boost::asio::error::operation_aborted;
+    else if (res < 0) ec = boost::system::error_code(-res, boost::asio::error::get_system_category());
+    std::move(h)(ec, n);
+  }
+
+  std::size_t want_;
+  UringOp** current_;
+  Handler handler_;
+};
+
 /// A stand-in completion handler for the concepts below.
 struct ProbeHandler {
   void operator()(boost::system::error_code, std::size_t) const {}
@@ -239,7 +316,7 @@ public:
     TaskOp<boost::system::error_code, std::size_t> op;
     op.use_signal(read_signal_); // reads are one at a time: reuse the slot's memory
     ReadInit init{this, buf};
-    const TaskOpEnd end = run_task_op(op, TaskOpClock::time_point::max(), init);
+    const TaskOpEnd end = run_task_op(op, TaskOpClock::time_point::max(), init); // on the stream's loop thread
     auto& [ec, n] = op.values();
     if (!ec) return n;
     TaskOpBase::raise_if_stopped(end);
@@ -307,6 +384,11 @@ public:
 
   void close_now() noexcept override {
     mark_closed();
+    // A read in the io_uring holds its own reference to the socket, so
+    // closing the fd would neither end it nor close the connection: cancel
+    // it first (it then ends with operation_aborted, read as end-of-stream).
+    if (uring_read_)
+      if (LoopUring* ring = current_uring()) uring_cancel(*ring, *uring_read_);
     boost::system::error_code ec;
     stream_.lowest_layer().close(ec);
   }
@@ -321,6 +403,15 @@ protected:
     executor_type get_executor() const { return self->ex_; }
     template <class Handler>
     void operator()(Handler&& h) {
+      if constexpr (UringReadableSocket<S>) {
+        // On the stream's loop thread (run_task_op), so this is its ring.
+        LoopUring* ring = current_uring();
+        if (ring && self->stream_.is_open()) {
+          UringRead<std::decay_t<Handler>>::start(*ring, static_cast<int>(self->stream_.native_handle()), buf,
+                                                  self->uring_read_, std::move(h));
+          return;
+        }
+      }
       if constexpr (AsyncReadable<S>)
         self->stream_.async_read_some(boost::asio::buffer(buf.data(), buf.size()), std::forward<Handler>(h));
     }
@@ -332,6 +423,8 @@ protected:
   bool nonblocking_ = false;
   /// Cancellation signal of the read in flight (the reader reads one at a time).
   boost::asio::cancellation_signal read_signal_;
+  /// The read in flight in the loop's io_uring, if any (loop thread only).
+  UringOp* uring_read_ = nullptr;
 };
 
 } // namespace coreio::detail
