@@ -8,6 +8,7 @@
 #include <new>
 #include <system_error>
 
+#include "fiber_switch.hpp"
 #include "log.hpp"
 
 namespace coreio::detail {
@@ -35,7 +36,13 @@ StackPool::StackPool(std::size_t stack_size, bool guard_pages)
 }
 
 StackPool::~StackPool() {
-  for (const Stack& m : mappings_) ::munmap(m.lo, m.len);
+  for (const Stack& m : mappings_) {
+    // ASan keeps the shadow of unmapped memory: a stack's leftover frame
+    // redzones would poison whatever is mapped there next (an io_uring ring
+    // of the next runtime was reported as a stack-buffer-underflow).
+    sanitizer::unpoison_stack(m.lo, m.len);
+    ::munmap(m.lo, m.len);
+  }
 }
 
 void StackPool::map_guarded_locked() {

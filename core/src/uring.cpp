@@ -17,12 +17,18 @@ namespace coreio::detail {
 namespace {
 /// user_data of SQEs whose completion nobody waits for (cancel requests).
 constexpr std::uint64_t no_op = 0;
+/// Completion ring size (entries of 16 bytes).
+constexpr unsigned cq_entries = 16 * 1024;
 } // namespace
 
 std::unique_ptr<LoopUring> LoopUring::create(unsigned entries) {
   std::unique_ptr<LoopUring> u(new LoopUring);
   io_uring_params params{};
-  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+                 IORING_SETUP_CQSIZE;
+  // Room for a completion per read of many thousand connections; past it the
+  // kernel keeps completions on its overflow list (IORING_SQ_CQ_OVERFLOW).
+  params.cq_entries = cq_entries;
   if (const int rc = io_uring_queue_init_params(entries, &u->ring_, &params); rc < 0) {
     log().debug("io_uring with DEFER_TASKRUN unavailable ({}): socket reads use the epoll reactor",
                 std::strerror(-rc));
@@ -116,7 +122,7 @@ void LoopUring::enter() noexcept {
 }
 
 std::size_t LoopUring::pass() {
-  if (queued_ > 0 || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN)) enter();
+  if (queued_ > 0 || kernel_work()) enter();
   return reap();
 }
 

@@ -10,7 +10,8 @@
 //     kernel's deferred completion work; then every completion is reaped from
 //     the shared completion ring and its op's `complete` is called (which
 //     wakes the waiting task). With nothing queued and no completion work
-//     pending (IORING_SQ_TASKRUN clear), a pass makes no syscall.
+//     pending (IORING_SQ_TASKRUN and IORING_SQ_CQ_OVERFLOW clear), a pass
+//     makes no syscall.
 //  3. A parked loop sleeps in its io_context's epoll_wait. While ops are in
 //     flight it first arms an async_wait on the ring's eventfd, which the
 //     kernel signals when completion work arrives for an idle ring, so a
@@ -74,13 +75,16 @@ public:
   /// work_pending() check after it and the kernel's signal cannot both miss.
   void wakeups(bool on) noexcept;
   /// Completions posted, or completion work waiting for the next pass.
-  [[nodiscard]] bool work_pending() const noexcept {
-    return io_uring_cq_ready(&ring_) > 0 || (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
-  }
+  [[nodiscard]] bool work_pending() const noexcept { return io_uring_cq_ready(&ring_) > 0 || kernel_work(); }
   [[nodiscard]] std::size_t submitted() const noexcept { return submitted_; }
 
 private:
   LoopUring() = default;
+  /// Work only an io_uring_enter() does: deferred completion work
+  /// (IORING_SQ_TASKRUN) or completions parked on the overflow list.
+  [[nodiscard]] bool kernel_work() const noexcept {
+    return (IO_URING_READ_ONCE(*ring_.sq.kflags) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0;
+  }
   std::size_t reap() noexcept;
   void enter() noexcept;
 

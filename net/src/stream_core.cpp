@@ -610,6 +610,10 @@ void StreamCore::set_ssl_context(const SSLContext& ctx) {
 void StreamCore::start_tls(const SSLContext& context, const StartTlsOptions& opts) {
   if (!transport_) throw RuntimeError("start_tls() on a stream without a transport");
   if (!rbuf_.empty()) throw RuntimeError("start_tls(): the reader holds unread data received before TLS");
+  // A read waiting on the plain socket (in the loop's io_uring or the
+  // reactor) would take the peer's handshake bytes for itself.
+  if (reading_.load(std::memory_order_acquire))
+    throw RuntimeError("start_tls(): a task is waiting in read() on the stream; TLS would lose its bytes");
   // Take the write side (step 1's token) once everything queued is out, so
   // no flusher runs while the transport is replaced.
   {

@@ -175,6 +175,19 @@ COREIO_TEST_CASE("start_tls waits until a queued reply is out, also from a task 
   w.close();
 }
 
+COREIO_TEST_CASE("start_tls while another task waits in read() raises RuntimeError and leaves the stream usable") {
+  auto server = coreio::start_server(echo_lines, "127.0.0.1", 0);
+  auto [r, w] = coreio::open_connection("127.0.0.1", port_of(server));
+  // Eager: create_task returns once the reader is suspended in its read.
+  auto reader = coreio::create_task([r = r]() mutable { return r.readline(); }, {.eager = true});
+  REQUIRE_FALSE(reader.done());
+  CHECK_THROWS_AS(w.start_tls(client_context(), {.server_hostname = "localhost"}), coreio::RuntimeError);
+  w.write("still plain\n");
+  CHECK(reader.get() == "still plain\n");
+  w.close();
+  w.wait_closed();
+}
+
 COREIO_TEST_CASE("TLS over a Unix socket") {
   char tmpl[] = "/tmp/coreio-tls-unix-XXXXXX";
   const std::string dir = ::mkdtemp(tmpl);
