@@ -80,12 +80,12 @@ LoopUring::~LoopUring() {
   io_uring_queue_exit(&ring_);
 }
 
-io_uring_sqe* LoopUring::sqe() {
+io_uring_sqe* LoopUring::sqe() noexcept {
   io_uring_sqe* s = io_uring_get_sqe(&ring_);
   if (!s) {
     submit();
     s = io_uring_get_sqe(&ring_);
-    if (!s) throw std::system_error(EBUSY, std::generic_category(), "io_uring submission queue full");
+    if (!s) return nullptr; // the kernel refused the batch (logged by enter())
   }
   ++queued_;
   return s;
@@ -172,10 +172,12 @@ LoopUring* current_uring() noexcept {
   return l ? l->uring() : nullptr;
 }
 
-void uring_recv(LoopUring& ring, int fd, void* buf, std::size_t len, UringOp& op) {
+bool uring_recv(LoopUring& ring, int fd, void* buf, std::size_t len, UringOp& op) noexcept {
   io_uring_sqe* s = ring.sqe();
+  if (!s) return false;
   io_uring_prep_recv(s, fd, buf, len, 0);
   ring.track(s, op);
+  return true;
 }
 
 void uring_cancel(LoopUring& ring, UringOp& op) noexcept { ring.cancel(op); }

@@ -58,7 +58,8 @@ public:
   LoopUring& operator=(const LoopUring&) = delete;
 
   /// A free SQE; submits the queued batch first if the ring is full.
-  io_uring_sqe* sqe();
+  /// nullptr if even that left no room (the kernel refused the batch).
+  io_uring_sqe* sqe() noexcept;
   /// Step 1's tail: `op` is in flight with the SQE just filled.
   void track(io_uring_sqe* sqe, UringOp& op) noexcept;
   /// Step 2. Returns the number of completions handled.

@@ -45,8 +45,9 @@ struct UringOp {
 [[nodiscard]] LoopUring* current_uring() noexcept;
 
 /// Queues a recv(fd, buf, len) on `ring` (the calling loop's). Submitted with
-/// the loop's next batch.
-void uring_recv(LoopUring& ring, int fd, void* buf, std::size_t len, UringOp& op);
+/// the loop's next batch. False, with nothing queued, if the ring has no room
+/// even after submitting (the caller then uses the reactor).
+[[nodiscard]] bool uring_recv(LoopUring& ring, int fd, void* buf, std::size_t len, UringOp& op) noexcept;
 
 /// Asks the kernel to stop `op` (submitted at once): a read still waiting for
 /// data completes with -ECANCELED. Does nothing if `op` already completed.

@@ -203,19 +203,16 @@ template <class Handler>
 class UringRead final : public UringOp {
 public:
   /// Queues the read; `current` points at the op while it is in flight.
-  static void start(LoopUring& ring, int fd, std::span<char> buf, UringOp*& current, Handler&& h) {
+  /// If the ring has no room, gives the handler back for the reactor.
+  static std::optional<Handler> start(LoopUring& ring, int fd, std::span<char> buf, UringOp*& current, Handler&& h) {
     Alloc alloc(boost::asio::get_associated_allocator(h));
     UringRead* op = std::allocator_traits<Alloc>::allocate(alloc, 1);
     new (op) UringRead(buf.size(), current, std::move(h));
-    try {
-      uring_recv(ring, fd, buf.data(), buf.size(), *op);
-    } catch (...) {
-      destroy(op);
-      throw;
-    }
+    if (!uring_recv(ring, fd, buf.data(), buf.size(), *op)) return destroy(op);
     auto slot = boost::asio::get_associated_cancellation_slot(op->handler_);
     if (slot.is_connected()) slot.template emplace<Cancel>(&ring, op);
     current = op;
+    return std::nullopt;
   }
 
 private:
@@ -407,8 +404,10 @@ protected:
         // On the stream's loop thread (run_task_op), so this is its ring.
         LoopUring* ring = current_uring();
         if (ring && self->stream_.is_open()) {
-          UringRead<std::decay_t<Handler>>::start(*ring, static_cast<int>(self->stream_.native_handle()), buf,
-                                                  self->uring_read_, std::move(h));
+          auto back = UringRead<std::decay_t<Handler>>::start(*ring, static_cast<int>(self->stream_.native_handle()),
+                                                              buf, self->uring_read_, std::move(h));
+          if (!back) return;
+          self->stream_.async_read_some(boost::asio::buffer(buf.data(), buf.size()), std::move(*back));
           return;
         }
       }
