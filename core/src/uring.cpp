@@ -106,18 +106,21 @@ void LoopUring::submit() noexcept {
 }
 
 void LoopUring::enter() noexcept {
-  for (;;) {
-    // Submits the batch and runs the deferred completion work.
-    const int rc = io_uring_submit_and_get_events(&ring_);
-    ++submitted_;
-    if (rc >= 0 || (rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)) {
-      if (rc < 0) log().error("io_uring_enter: {}", std::strerror(-rc));
-      break;
-    }
-    // EAGAIN/EBUSY: the kernel is short of memory or the completion ring is
-    // full; reaping makes room.
-    if (rc != -EINTR) reap();
+  // Submits the batch and runs the deferred completion work. Never reaps:
+  // enter() also runs inside a cancellation (uring_cancel, called by a
+  // use_task emitter), where completing ops could destroy the very slot
+  // handler that is running.
+  int rc;
+  do rc = io_uring_submit_and_get_events(&ring_);
+  while (rc == -EINTR);
+  ++submitted_;
+  if (rc == -EAGAIN || rc == -EBUSY) {
+    // The kernel is short of memory or the completion ring is full: the
+    // entries stay queued, the pass reaps, and the next pass submits them.
+    log().debug("io_uring_enter: {}; retried at the next pass", std::strerror(-rc));
+    return;
   }
+  if (rc < 0) log().error("io_uring_enter: {}", std::strerror(-rc));
   queued_ = 0;
 }
 

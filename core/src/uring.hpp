@@ -75,8 +75,11 @@ public:
   /// wakeups(false). Switching it on is followed by a full fence, so a
   /// work_pending() check after it and the kernel's signal cannot both miss.
   void wakeups(bool on) noexcept;
-  /// Completions posted, or completion work waiting for the next pass.
-  [[nodiscard]] bool work_pending() const noexcept { return io_uring_cq_ready(&ring_) > 0 || kernel_work(); }
+  /// Completions posted, completion work waiting for the next pass, or
+  /// entries a refused submission left queued (the next pass retries them).
+  [[nodiscard]] bool work_pending() const noexcept {
+    return queued_ > 0 || io_uring_cq_ready(&ring_) > 0 || kernel_work();
+  }
   [[nodiscard]] std::size_t submitted() const noexcept { return submitted_; }
 
 private:
