@@ -9,7 +9,10 @@
 // ssl::stream (whose engine is not thread-safe) works from any task:
 //  - read_some() is called by a task on any loop; it goes through use_task's
 //    run_task_op, which starts the read inline on the stream's loop thread or
-//    posts it there, and suspends the task until the handler ran.
+//    posts it there, and suspends the task until the handler ran. For TCP
+//    and Unix sockets, the read is started in that loop's io_uring when it
+//    has one (UringRead below; coreio/detail/uring.hpp), else in Asio's
+//    reactor; the handler, cancellation and errors are the same either way.
 //  - Everything else is called on the loop thread (`on_loop()` is true, or
 //    the call arrives through dispatch()). StreamWriter's state machine
 //    (net/src/stream_core.cpp) is the only caller.
@@ -18,8 +21,8 @@
 
 #include <any>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <memory>
@@ -30,10 +33,10 @@
 #include <type_traits>
 #include <utility>
 
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/error.hpp>
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
