@@ -82,7 +82,9 @@ COREIO_TEST_CASE("CancelledError is not a std::exception") {
 
 COREIO_TEST_CASE("a task cancelled before it runs never starts its body") {
   std::atomic<bool> started{false};
-  auto t = coreio::create_task([&] { started = true; });
+  // Pinned to this loop, which this task holds until t.get(): an unpinned
+  // task could be stolen and started by an idle loop before the cancel.
+  auto t = coreio::get_running_loop().create_task([&] { started = true; });
   CHECK(t.cancel());
   CHECK_THROWS_AS(t.get(), CancelledError);
   CHECK_FALSE(started.load());
