@@ -1,7 +1,7 @@
 // RunQueue under concurrent stealing, at a capacity of 4 so that wrap-around,
 // "full" and steal-during-push happen constantly (STYLE.md 9). Every item
 // pushed must come out exactly once, through the owner's pop or a steal.
-#include "run_queue.hpp"
+#include "sched/run_queue.hpp"
 
 #include <atomic>
 #include <thread>

@@ -1,12 +1,12 @@
 // ThreadPool (thread_pool.hpp): the on-demand, keep-alive thread pool.
-#include "thread_pool.hpp"
+#include "pools/thread_pool.hpp"
 
 #include <pthread.h>
 
 #include <utility>
 #include <vector>
 
-#include "log.hpp"
+#include "runtime/log.hpp"
 
 namespace coreio::detail {
 

@@ -7,9 +7,9 @@
 
 #include "coreio/context_var.hpp"
 #include "coreio/sleep.hpp"
-#include "log.hpp"
-#include "loop_impl.hpp"
-#include "runtime_impl.hpp"
+#include "runtime/log.hpp"
+#include "sched/loop_impl.hpp"
+#include "runtime/runtime_impl.hpp"
 
 namespace coreio::detail {
 

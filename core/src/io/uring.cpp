@@ -1,5 +1,5 @@
 // LoopUring (see uring.hpp).
-#include "uring.hpp"
+#include "io/uring.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,8 +9,8 @@
 #include <chrono>
 #include <cstring>
 
-#include "log.hpp"
-#include "loop_impl.hpp"
+#include "runtime/log.hpp"
+#include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "coreio/runtime.hpp"
-#include "loop_impl.hpp"
-#include "stack_pool.hpp"
-#include "thread_pool.hpp"
+#include "sched/loop_impl.hpp"
+#include "fiber/stack_pool.hpp"
+#include "pools/thread_pool.hpp"
 
 namespace coreio::detail {
 

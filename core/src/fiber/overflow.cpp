@@ -1,4 +1,4 @@
-#include "overflow.hpp"
+#include "fiber/overflow.hpp"
 
 #include <signal.h>
 #include <unistd.h>

@@ -22,7 +22,7 @@
 #include <typeinfo>
 
 #include "coreio/process_pool_executor.hpp"
-#include "process_protocol.hpp"
+#include "pools/process_protocol.hpp"
 
 namespace coreio::detail {
 

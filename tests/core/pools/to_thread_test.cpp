@@ -10,7 +10,7 @@
 
 #include "coreio/coreio.hpp"
 #include "coreio_test.hpp"
-#include "runtime_impl.hpp"
+#include "runtime/runtime_impl.hpp"
 
 using namespace std::chrono_literals;
 

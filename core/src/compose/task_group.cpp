@@ -34,8 +34,8 @@
 #include "coreio/detail/awaitable.hpp"
 #include "coreio/detail/spin_lock.hpp"
 #include "coreio/loop.hpp"
-#include "log.hpp"
-#include "loop_impl.hpp"
+#include "runtime/log.hpp"
+#include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 

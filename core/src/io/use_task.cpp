@@ -2,7 +2,7 @@
 // (coreio/use_task.hpp has the protocol).
 #include "coreio/use_task.hpp"
 
-#include "loop_impl.hpp"
+#include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 

@@ -4,8 +4,8 @@
 #include <array>
 
 #include "coreio/detail/task_base.hpp"
-#include "log.hpp"
-#include "loop_impl.hpp"
+#include "runtime/log.hpp"
+#include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 

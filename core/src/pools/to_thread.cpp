@@ -6,9 +6,9 @@
 
 #include <chrono>
 
-#include "log.hpp"
-#include "loop_impl.hpp"
-#include "runtime_impl.hpp"
+#include "runtime/log.hpp"
+#include "sched/loop_impl.hpp"
+#include "runtime/runtime_impl.hpp"
 
 namespace coreio::detail {
 

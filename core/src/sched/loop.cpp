@@ -1,6 +1,6 @@
 // The loop thread: phases, queues, parking, task steps and fiber switches.
 // See loop_impl.hpp for the design; this file follows its phase list.
-#include "loop_impl.hpp"
+#include "sched/loop_impl.hpp"
 
 #include <pthread.h>
 #include <fcntl.h>
@@ -11,11 +11,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/context/detail/fcontext.hpp>
 
-#include "fiber_switch.hpp"
-#include "log.hpp"
-#include "overflow.hpp"
-#include "runtime_impl.hpp"
-#include "uring.hpp"
+#include "fiber/fiber_switch.hpp"
+#include "runtime/log.hpp"
+#include "fiber/overflow.hpp"
+#include "runtime/runtime_impl.hpp"
+#include "io/uring.hpp"
 
 namespace ctx = boost::context::detail;
 

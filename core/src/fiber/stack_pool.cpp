@@ -1,4 +1,4 @@
-#include "stack_pool.hpp"
+#include "fiber/stack_pool.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <new>
 #include <system_error>
 
-#include "fiber_switch.hpp"
-#include "log.hpp"
+#include "fiber/fiber_switch.hpp"
+#include "runtime/log.hpp"
 
 namespace coreio::detail {
 

@@ -1,7 +1,7 @@
 // Tasks migrate between loop threads at suspension points (work stealing);
 // everything the runtime keeps per thread must be re-read after a switch
 // (DESIGN.md "Tasks are fibers": non-inlined thread-local accessors).
-#include "loop_impl.hpp" // detail::current_loop(), the accessor under test
+#include "sched/loop_impl.hpp" // detail::current_loop(), the accessor under test
 
 #include <thread>
 #include <vector>

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "thread_pool.hpp"
+#include "pools/thread_pool.hpp"
 
 namespace coreio {
 

@@ -1,5 +1,5 @@
 // ProcessPool (process_pool.hpp) and the ProcessPoolExecutor facade.
-#include "process_pool.hpp"
+#include "pools/process_pool.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -18,8 +18,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "log.hpp"
-#include "process_protocol.hpp"
+#include "runtime/log.hpp"
+#include "pools/process_protocol.hpp"
 
 extern char** environ;
 

@@ -1,5 +1,5 @@
 // RuntimeImpl (runtime_impl.hpp) and the public Runtime / Loop facades.
-#include "runtime_impl.hpp"
+#include "runtime/runtime_impl.hpp"
 
 #include <algorithm>
 #include <latch>
@@ -7,8 +7,8 @@
 
 #include "coreio/context_var.hpp"
 #include "coreio/detail/asio_loop.hpp"
-#include "log.hpp"
-#include "overflow.hpp"
+#include "runtime/log.hpp"
+#include "fiber/overflow.hpp"
 
 namespace coreio::detail {
 

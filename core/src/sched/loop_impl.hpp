@@ -55,9 +55,9 @@
 #include "coreio/detail/task_base.hpp"
 #include "coreio/loop.hpp"
 #include "coreio/runtime.hpp"
-#include "inbox.hpp"
-#include "run_queue.hpp"
-#include "stack_pool.hpp"
+#include "sched/inbox.hpp"
+#include "sched/run_queue.hpp"
+#include "fiber/stack_pool.hpp"
 
 namespace coreio::detail {
 
