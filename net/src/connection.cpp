@@ -20,6 +20,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "coreio/detail/asio_loop.hpp"
+#include "coreio/loop.hpp"
 #include "coreio/net/dns.hpp"
 #include "coreio/net/exceptions.hpp"
 #include "coreio/task.hpp"
@@ -168,14 +169,14 @@ detail::TcpSocket staggered(std::span<const tcp::endpoint> eps, std::chrono::nan
               try {
                 connect(s, ep);
               } catch (const OSError&) {
-                detail::Wakeups wake;
+                detail::WakeBatch wake;
                 std::lock_guard g(race->mu);
                 race->errors[i] = std::current_exception();
                 ++race->ended;
                 race->waiters.notify_all(wake);
                 return;
               }
-              detail::Wakeups wake;
+              detail::WakeBatch wake;
               std::lock_guard g(race->mu);
               if (!race->winner) race->winner.emplace(std::move(s)); // step 3
               ++race->ended;

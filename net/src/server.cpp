@@ -70,7 +70,7 @@ void ServerState::close() {
   std::vector<TaskHandle> tasks;
   std::vector<Listener> idle;
   {
-    Wakeups wake;
+    WakeBatch wake;
     std::lock_guard g(mu_);
     if (closed_) return;
     closed_ = true;
@@ -99,7 +99,7 @@ void ServerState::cleanup_socket_file() noexcept {
 }
 
 void ServerState::accept_task_ended() {
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   --accept_tasks_;
   waiters_.notify_all(wake);
@@ -111,7 +111,7 @@ void ServerState::remember(std::uint64_t id, const std::shared_ptr<StreamCore>& 
 }
 
 void ServerState::connection_gone(std::uint64_t id) {
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   conns_.erase(id);
   --active_;

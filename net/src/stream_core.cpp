@@ -116,7 +116,7 @@ void StreamCore::fill_from_feed() {
 }
 
 void StreamCore::on_read_error(std::exception_ptr e) {
-  Wakeups wake;
+  WakeBatch wake;
   {
     std::lock_guard g(mu_);
     rexc_ = e;
@@ -225,7 +225,7 @@ std::exception_ptr StreamCore::exception() const {
 }
 
 void StreamCore::set_exception(std::exception_ptr e) {
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   rexc_ = std::move(e);
   // Release: pairs with the Acquire in check_read_exception().
@@ -236,7 +236,7 @@ void StreamCore::set_exception(std::exception_ptr e) {
 void StreamCore::feed_data(std::string_view data) {
   if (transport_) throw RuntimeError("feed_data() on a StreamReader that reads from a transport");
   if (data.empty()) return;
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   if (fed_eof_) throw RuntimeError("feed_data after feed_eof");
   fed_.append(data);
@@ -245,7 +245,7 @@ void StreamCore::feed_data(std::string_view data) {
 
 void StreamCore::feed_eof() {
   if (transport_) throw RuntimeError("feed_eof() on a StreamReader that reads from a transport");
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   fed_eof_ = true;
   waiters_.notify_all(wake);
@@ -292,7 +292,7 @@ void StreamCore::write(std::string_view data) {
       update_paused_locked();
     }
     const bool more = !chunks_.empty();
-    Wakeups wake;
+    WakeBatch wake;
     if (!more) {
       sending_ = false;
       waiters_.notify_all(wake);
@@ -314,7 +314,7 @@ void StreamCore::write(std::string_view data) {
 
 void StreamCore::flush_on_loop() {
   for (;;) {
-    Wakeups wake;
+    WakeBatch wake;
     std::unique_lock lk(mu_);
     if (conn_lost_ || transport_->closed()) {
       if (in_flight_ == 0) {
@@ -347,7 +347,7 @@ void StreamCore::flush_on_loop() {
       boost::system::error_code ec;
       const std::size_t n = transport_->try_write_some(iov_, ec);
       if (!ec) {
-        Wakeups wake;
+        WakeBatch wake;
         std::lock_guard g(mu_);
         consume_locked(n, wake);
         continue;
@@ -364,7 +364,7 @@ void StreamCore::flush_on_loop() {
   }
 }
 
-void StreamCore::consume_locked(std::size_t n, Wakeups& wake) {
+void StreamCore::consume_locked(std::size_t n, WakeBatch& wake) {
   in_flight_ = 0;
   buffered_ -= n;
   while (n > 0) {
@@ -388,7 +388,7 @@ void StreamCore::on_written(const boost::system::error_code& ec, std::size_t n) 
   if (ec) {
     if (transport_->closed()) {
       // Our own close/abort ended the write: drop the queue with it.
-      Wakeups wake;
+      WakeBatch wake;
       std::lock_guard g(mu_);
       chunks_.clear();
       front_off_ = buffered_ = in_flight_ = 0;
@@ -404,7 +404,7 @@ void StreamCore::on_written(const boost::system::error_code& ec, std::size_t n) 
     return;
   }
   {
-    Wakeups wake;
+    WakeBatch wake;
     std::lock_guard g(mu_);
     consume_locked(n, wake);
   }
@@ -434,7 +434,7 @@ void StreamCore::settle_on_loop() {
 }
 
 void StreamCore::fail_on_loop(const boost::system::error_code& ec) {
-  Wakeups wake;
+  WakeBatch wake;
   {
     std::lock_guard g(mu_);
     if (!conn_lost_) {
@@ -476,7 +476,7 @@ void StreamCore::close_now_on_loop() {
 void StreamCore::on_closed() {
   Function<void()> cb;
   {
-    Wakeups wake;
+    WakeBatch wake;
     std::lock_guard g(mu_);
     if (closed_) return;
     closed_ = true;
@@ -531,7 +531,7 @@ void StreamCore::close() {
 void StreamCore::abort() {
   if (!transport_) return;
   {
-    Wakeups wake;
+    WakeBatch wake;
     std::lock_guard g(mu_);
     closing_ = true;
     // Chunks being written stay until the aborted write returns (step 5).
@@ -581,7 +581,7 @@ void StreamCore::set_write_buffer_limits(std::optional<std::size_t> high, std::o
   if (!high) high = low ? 4 * *low : 64 * 1024;
   if (!low) low = *high / 4;
   if (*low > *high) throw ValueError("high must be >= low must be >= 0");
-  Wakeups wake;
+  WakeBatch wake;
   std::lock_guard g(mu_);
   high_ = *high;
   low_ = *low;
@@ -628,7 +628,7 @@ void StreamCore::start_tls(const SSLContext& context, const StartTlsOptions& opt
   struct Release {
     StreamCore& self;
     ~Release() {
-      Wakeups wake;
+      WakeBatch wake;
       std::lock_guard g(self.mu_);
       self.sending_ = false;
       self.waiters_.notify_all(wake);

@@ -136,7 +136,7 @@ private:
   void flush_on_loop();
   void on_written(const boost::system::error_code& ec, std::size_t n);
   /// Drops the first n queued bytes; resumes drain() below the low mark.
-  void consume_locked(std::size_t n, Wakeups& wake);
+  void consume_locked(std::size_t n, WakeBatch& wake);
   void settle_on_loop();
   void fail_on_loop(const boost::system::error_code& ec);
   void close_now_on_loop();

@@ -214,7 +214,8 @@ void Process::send_signal(int sig) {
 void Process::terminate() { send_signal(SIGTERM); }
 void Process::kill() { send_signal(SIGKILL); }
 
-Process create_subprocess(const std::vector<std::string>& args, bool shell, SubprocessOptions opts) {
+Process detail::spawn_process(const std::vector<std::string>& args, detail::Launch how, SubprocessOptions opts) {
+  const bool shell = how == detail::Launch::shell;
   using detail::Fd;
   using Kind = Redirect::Kind;
   if (args.empty() || args[0].empty()) throw ValueError("create_subprocess: empty program");
@@ -317,11 +318,11 @@ Process create_subprocess(const std::vector<std::string>& args, bool shell, Subp
 }
 
 Process create_subprocess_exec(const std::vector<std::string>& argv, SubprocessOptions opts) {
-  return create_subprocess(argv, false, std::move(opts));
+  return detail::spawn_process(argv, detail::Launch::exec, std::move(opts));
 }
 
 Process create_subprocess_shell(const std::string& cmd, SubprocessOptions opts) {
-  return create_subprocess({cmd}, true, std::move(opts));
+  return detail::spawn_process({cmd}, detail::Launch::shell, std::move(opts));
 }
 
 } // namespace coreio

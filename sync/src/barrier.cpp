@@ -11,7 +11,7 @@
 #include "coreio/sync/barrier.hpp"
 
 #include "coreio/exceptions.hpp"
-#include "coreio/sync/detail/wake_batch.hpp"
+#include "coreio/detail/wake_batch.hpp"
 #include "coreio/sync/exceptions.hpp"
 
 namespace coreio {

@@ -17,7 +17,7 @@
 #include <utility>
 
 #include "coreio/exceptions.hpp"
-#include "coreio/sync/detail/wake_batch.hpp"
+#include "coreio/detail/wake_batch.hpp"
 
 namespace coreio {
 

@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-#include "coreio/sync/detail/wake_batch.hpp"
+#include "coreio/detail/wake_batch.hpp"
 
 namespace coreio::detail {
 

@@ -92,7 +92,7 @@ public:
   AsCompleted(std::vector<Fut> futs, const AsCompletedOptions& opts) : futs_(std::move(futs)) {
     std::vector<detail::FutureStateBase*> states;
     states.reserve(futs_.size());
-    for (const auto& f : futs_) states.push_back(f.state_ref().get());
+    for (const auto& f : futs_) states.push_back(detail::Access::state_ref(f).get());
     state_ = detail::Ref<detail::AsCompletedState>::adopt(new detail::AsCompletedState(states));
     state_->start(opts.timeout);
   }
@@ -164,7 +164,7 @@ auto as_completed(R&& aws, AsCompletedOptions opts = {}) {
   for (auto&& x : aws) all.push_back(detail::to_future(std::forward<decltype(x)>(x)));
   std::vector<detail::FutureStateBase*> states;
   states.reserve(all.size());
-  for (const auto& f : all) states.push_back(f.state_ref().get());
+  for (const auto& f : all) states.push_back(detail::Access::state_ref(f).get());
   const std::vector<bool> first = detail::first_occurrences(states);
   std::vector<Fut> unique;
   unique.reserve(all.size());

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "coreio/detail/access.hpp"
 #include "coreio/detail/future_state.hpp"
 
 namespace coreio {
@@ -87,10 +88,8 @@ public:
   }
   std::size_t remove_done_callback(std::uint64_t id) const { return s_->remove_done_callback(id); }
 
-  // ---- internal ----
+  // ---- internal (the state itself is reached through detail::Access) ----
   Future(detail::Ref<detail::FutureStateBase> s, detail::ValueSlot<T>* slot) : s_(std::move(s)), slot_(slot) {}
-  [[nodiscard]] detail::FutureStateBase& state() const noexcept { return *s_; }
-  [[nodiscard]] const detail::Ref<detail::FutureStateBase>& state_ref() const noexcept { return s_; }
   friend bool operator==(const Future& a, const Future& b) noexcept { return a.s_ == b.s_; }
 
 protected:
@@ -101,6 +100,7 @@ protected:
   }
 
 private:
+  friend struct detail::Access;
   detail::FutureState<T>* as_future_state() const {
     auto* fs = dynamic_cast<detail::FutureState<T>*>(s_.get());
     if (!fs) throw RuntimeError("set_result()/set_exception() cannot be used on a Task");

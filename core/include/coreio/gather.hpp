@@ -63,14 +63,14 @@ void gather_wait(std::span<FutureStateBase* const> children, bool return_excepti
 
 template <class... F>
 std::array<FutureStateBase*, sizeof...(F)> states_of(const F&... futs) {
-  return {futs.state_ref().get()...};
+  return {detail::Access::state_ref(futs).get()...};
 }
 
 template <class Fut>
 std::vector<FutureStateBase*> states_of_range(const std::vector<Fut>& futs) {
   std::vector<FutureStateBase*> states;
   states.reserve(futs.size());
-  for (const auto& f : futs) states.push_back(f.state_ref().get());
+  for (const auto& f : futs) states.push_back(detail::Access::state_ref(f).get());
   return states;
 }
 

@@ -89,7 +89,7 @@ public:
   template <class T = void>
   [[nodiscard]] Future<T> create_future() {
     Future<T> f;
-    bind_future(f.state());
+    bind_future(detail::Access::state(f));
     return f;
   }
 
@@ -124,7 +124,7 @@ public:
   /// then returns its result. Raises RuntimeError if stop() ends the wait first.
   template <class T>
   decltype(auto) run_until_complete(const Future<T>& f) {
-    wait_until_complete(f.state());
+    wait_until_complete(detail::Access::state(f));
     return f.result();
   }
   /// Blocks the calling thread until stop() is called.
@@ -150,10 +150,9 @@ public:
   [[nodiscard]] std::size_t index() const noexcept;
   [[nodiscard]] Runtime& runtime() const noexcept;
 
-  [[nodiscard]] detail::LoopImpl& impl() const noexcept { return *impl_; }
-
 private:
   friend class detail::LoopImpl;
+  friend struct detail::Access;
   explicit Loop(detail::LoopImpl& impl) : impl_(&impl) {}
 
   Handle call_soon_impl(detail::Function<void()> fn);

@@ -63,7 +63,7 @@ public:
   /// calling thread until it is done. Tasks it leaves behind keep running.
   template <class F>
   decltype(auto) block_on(F&& fn) {
-    check_not_on_loop_thread("block_on");
+    check_not_on_loop_thread(Entry::block_on);
     auto task = coreio::create_task(std::forward<F>(fn), TaskOptions{.name = "main", .loop = &loop(0)});
     task.wait();
     if constexpr (std::is_void_v<detail::task_result_t<F>>) task.result();
@@ -85,10 +85,11 @@ public:
   /// The runtime of the calling loop thread, or nullptr.
   [[nodiscard]] static Runtime* current() noexcept;
 
-  [[nodiscard]] detail::RuntimeImpl& impl() const noexcept { return *impl_; }
-
 private:
-  void check_not_on_loop_thread(const char* what) const;
+  friend struct detail::Access;
+  /// The entry points that must not run on one of the runtime's own loops.
+  enum class Entry { block_on, close };
+  void check_not_on_loop_thread(Entry what) const;
   std::unique_ptr<detail::RuntimeImpl> impl_;
 };
 

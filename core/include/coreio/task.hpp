@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "coreio/detail/access.hpp"
 #include "coreio/detail/task_base.hpp"
 #include "coreio/future.hpp"
 
@@ -45,7 +46,7 @@ namespace detail {
 
 class ForcedUnwind {}; // thrown into a fiber the runtime tears down; never caught by coreio users
 
-/// Places a new task on a loop according to the runtime's policy (spawn.cpp).
+/// Places a new task on a loop according to the runtime's policy (core/src/task/spawn.cpp).
 void spawn(TaskBase& task, TaskOptions&& opts);
 
 template <class F>
@@ -59,20 +60,14 @@ public:
 
   void run_body() override {
     try {
-      // asyncio (test_cancel_at_end): a cancel() that arrived after the
-      // body's last suspension point still ends the task cancelled, and the
-      // value it returned is dropped.
-      std::string cancel_msg;
       if constexpr (std::is_void_v<T>) {
         std::invoke(*fn_);
         fn_.reset(); // the body's captures die on the task, like a finished coroutine frame
-        if (take_pending_cancel(cancel_msg)) finish_cancelled(std::move(cancel_msg));
-        else finish_with([this] { this->value_.emplace(); });
+        finish_returned([this] { this->value_.emplace(); });
       } else {
         auto v = std::invoke(*fn_);
         fn_.reset();
-        if (take_pending_cancel(cancel_msg)) finish_cancelled(std::move(cancel_msg));
-        else finish_with([&] { this->value_.emplace(std::move(v)); });
+        finish_returned([&] { this->value_.emplace(std::move(v)); });
       }
     } catch (const ForcedUnwind&) {
       fn_.reset();
@@ -111,10 +106,9 @@ public:
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(s_); }
   friend bool operator==(const TaskHandle& a, const TaskHandle& b) noexcept { return a.s_ == b.s_; }
 
-  [[nodiscard]] detail::TaskBase& base() const noexcept { return static_cast<detail::TaskBase&>(*s_); }
-  [[nodiscard]] const detail::Ref<detail::FutureStateBase>& state_ref() const noexcept { return s_; }
-
 private:
+  friend struct detail::Access;
+  [[nodiscard]] detail::TaskBase& base() const noexcept { return static_cast<detail::TaskBase&>(*s_); }
   detail::Ref<detail::FutureStateBase> s_;
 };
 
@@ -136,9 +130,13 @@ public:
   template <class E>
   void set_exception(E&&) = delete;
 
-  [[nodiscard]] TaskHandle handle() const { return TaskHandle(this->state_ref()); }
+  [[nodiscard]] TaskHandle handle() const { return TaskHandle(detail::Access::state_ref(*this)); }
   operator TaskHandle() const { return handle(); }
-  [[nodiscard]] detail::TaskBase& base() const noexcept { return static_cast<detail::TaskBase&>(this->state()); }
+
+private:
+  [[nodiscard]] detail::TaskBase& base() const noexcept {
+    return static_cast<detail::TaskBase&>(detail::Access::state(*this));
+  }
 };
 
 /// asyncio.create_task: runs fn() as a new task. Returns Task<R> where R is

@@ -81,7 +81,7 @@ public:
       abandon_create();
       throw;
     }
-    end_create(task.state_ref());
+    end_create(detail::Access::state_ref(task));
     return task;
   }
 

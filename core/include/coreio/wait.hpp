@@ -66,7 +66,7 @@ template <class Fut>
 DoneAndPending<Fut> wait_impl(std::vector<Fut> fs, const WaitOptions& opts) {
   std::vector<FutureStateBase*> all;
   all.reserve(fs.size());
-  for (const auto& f : fs) all.push_back(f.state_ref().get());
+  for (const auto& f : fs) all.push_back(detail::Access::state_ref(f).get());
   const std::vector<bool> first = first_occurrences(all);
   std::vector<Fut> unique;
   std::vector<FutureStateBase*> states;
@@ -79,7 +79,7 @@ DoneAndPending<Fut> wait_impl(std::vector<Fut> fs, const WaitOptions& opts) {
   }
   wait_states(states, opts);
   DoneAndPending<Fut> out;
-  for (auto& f : unique) (f.state_ref()->done() ? out.done : out.pending).push_back(std::move(f));
+  for (auto& f : unique) (detail::Access::state_ref(f)->done() ? out.done : out.pending).push_back(std::move(f));
   return out;
 }
 

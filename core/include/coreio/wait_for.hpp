@@ -88,7 +88,7 @@ auto wait_for(A&& aw, std::optional<std::chrono::nanoseconds> delay) -> detail::
     }
     if (now) {
       if (f.done()) return detail::take_value<move>(f);
-      detail::cancel_and_wait(f.state());
+      detail::cancel_and_wait(detail::Access::state(f));
       return detail::take_value_or_timeout<move>(f);
     }
     return coreio::timeout(delay, [&]() -> T {

@@ -1,9 +1,10 @@
 // FutureStateBase: completion, waiting and done callbacks (future_state.hpp).
 #include "coreio/detail/future_state.hpp"
 
-#include <array>
+#include <optional>
 
 #include "coreio/detail/task_base.hpp"
+#include "coreio/detail/wake_batch.hpp"
 #include "runtime/log.hpp"
 #include "sched/loop_impl.hpp"
 
@@ -44,20 +45,14 @@ void FutureStateBase::finish_locked(Status s) {
   status_.store(s, std::memory_order_release);
   // Fire the waiters under the lock (a cancelled waiter unlinks itself under
   // it), but wake them only after unlocking.
-  std::array<WakeRef, 8> few;
-  std::vector<WakeRef> more;
-  std::size_t n = 0;
-  while (Waiter* w = waiters_.front()) {
-    if (n < few.size()) few[n++] = fire(waiters_, w);
-    else more.push_back(fire(waiters_, w));
-  }
+  WakeBatch wake;
+  wake.fire_all(waiters_);
   std::vector<DoneCallback> callbacks = std::move(callbacks_);
   callbacks_.clear();
   lock_.unlock();
 
   on_complete();
-  for (std::size_t i = 0; i < n; ++i) few[i].wake();
-  for (auto& w : more) w.wake();
+  wake.wake_all();
   for (auto& cb : callbacks) {
     if (!cb.loop) {
       // Added from a thread with no loop: concurrent.futures runs it inline.
@@ -136,7 +131,7 @@ void FutureStateBase::wait() {
     // request is spent (asyncio throws one CancelledError into the task, not
     // two). Otherwise the value is kept and the cancellation stays pending
     // for the next suspension point.
-    if (status() == Status::cancelled) consume_pending_cancel(*task);
+    if (status() == Status::cancelled) task->drop_cancel_request();
     return;
   case WaitResult::cancelled: throw_cancelled();
   }
@@ -148,27 +143,11 @@ void FutureStateBase::pass_pending_cancel(TaskBase& task) {
   // self._fut_waiter.cancel(msg): self._must_cancel = False`), so awaiting a
   // task or a gather with a cancel pending cancels it and waits for it, just
   // as a cancel() arriving one instant later would.
-  std::string msg;
-  {
-    std::lock_guard g(task.lock_);
-    // Relaxed: the task lock orders it with TaskBase::cancel()'s store.
-    if (!task.must_cancel_.load(std::memory_order_relaxed)) return;
-    task.must_cancel_.store(false, std::memory_order_relaxed);
-    msg = std::move(task.cancel_msg_);
-  }
-  if (cancel(msg)) return;
+  std::optional<std::string> msg = task.take_cancel_request();
+  if (!msg || cancel(*msg)) return;
   // Already done: the request stays pending, to be raised at the next
   // suspension point (unless a newer one replaced it meanwhile).
-  std::lock_guard g(task.lock_);
-  if (task.must_cancel_.load(std::memory_order_relaxed)) return;
-  task.cancel_msg_ = std::move(msg);
-  task.must_cancel_.store(true, std::memory_order_release); // Release: as in TaskBase::cancel()
-}
-
-void FutureStateBase::consume_pending_cancel(TaskBase& task) noexcept {
-  std::lock_guard g(task.lock_);
-  task.must_cancel_.store(false, std::memory_order_relaxed); // the task lock orders it
-  task.cancel_msg_.clear();
+  task.restore_cancel_request(std::move(*msg));
 }
 
 std::uint64_t FutureStateBase::add_done_callback(Function<void(FutureStateBase*)> fn) {

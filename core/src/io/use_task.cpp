@@ -2,13 +2,14 @@
 // (coreio/use_task.hpp has the protocol).
 #include "coreio/use_task.hpp"
 
+#include "coreio/detail/alarm.hpp"
 #include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 
 bool on_loop_of(const boost::asio::execution_context& ctx) noexcept {
   LoopImpl* l = current_loop();
-  return l && static_cast<const boost::asio::execution_context*>(&l->io_) == &ctx;
+  return l && static_cast<const boost::asio::execution_context*>(&l->io_context()) == &ctx;
 }
 
 TaskOpBase::TaskOpBase() : target_(nullptr) {
@@ -19,16 +20,8 @@ TaskOpBase::TaskOpBase() : target_(nullptr) {
 TaskOpEnd TaskOpBase::wait(TaskOpClock::time_point deadline) {
   TaskOpEnd end = TaskOpEnd::completed;
   const bool has_deadline = deadline != TaskOpClock::time_point::max();
-  Ref<HandleState> alarm; // step 6: wakes us at the deadline
-  if (has_deadline) {
-    LoopImpl* loop = current_loop();
-    if (!loop || !loop->current())
-      throw RuntimeError("coreio::use_task: a deadline (use_task_for/use_task_until) needs a task");
-    alarm = Ref<HandleState>::adopt(
-        new HandleState([w = WakeRef(target_)]() mutable { w.wake(); }, QueueLink::Kind::timer));
-    alarm->when_ = deadline;
-    loop->post(alarm.get());
-  }
+  Alarm alarm; // step 6: wakes us at the deadline
+  if (has_deadline) alarm.arm(deadline, *target_, "use_task: a deadline (use_task_for/use_task_until)");
   auto request_stop = [&](TaskOpEnd why) {
     end = why;
     if (post_cancel_) {
@@ -56,7 +49,7 @@ TaskOpEnd TaskOpBase::wait(TaskOpClock::time_point deadline) {
     }
     suspend_current();
   }
-  if (alarm) alarm->cancel();
+  alarm.cancel();
   return end;
 }
 

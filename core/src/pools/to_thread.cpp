@@ -13,7 +13,7 @@
 namespace coreio::detail {
 
 void submit_to_default_executor(Loop& loop, ExecutorJob job) {
-  RuntimeImpl& rt = loop.impl().runtime();
+  RuntimeImpl& rt = detail::Access::impl(loop).runtime();
   if (rt.closed()) throw RuntimeError("Executor shutdown has been called");
   rt.blocking_pool().execute(std::move(job));
 }

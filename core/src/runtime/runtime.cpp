@@ -1,4 +1,6 @@
-// RuntimeImpl (runtime_impl.hpp) and the public Runtime / Loop facades.
+// RuntimeImpl (runtime_impl.hpp): the runtime's shape, start and close; and
+// the public Runtime facade. The Loop facade is loop_facade.cpp, the task
+// registry registry.cpp.
 #include "runtime/runtime_impl.hpp"
 
 #include <algorithm>
@@ -6,27 +8,28 @@
 #include <thread>
 
 #include "coreio/context_var.hpp"
-#include "coreio/detail/asio_loop.hpp"
 #include "runtime/log.hpp"
 #include "fiber/overflow.hpp"
 
 namespace coreio::detail {
 
 namespace {
-std::size_t resolve_loops(std::size_t n) {
-  if (n) return n;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw ? hw : 1;
+RuntimeConfig resolve_loops(RuntimeConfig cfg) {
+  if (cfg.loops == 0) {
+    const unsigned hw = std::thread::hardware_concurrency();
+    cfg.loops = hw ? hw : 1;
+  }
+  return cfg;
 }
 } // namespace
 
 RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
-    : facade_(facade), cfg_(std::move(cfg)), stacks_(cfg_.stack_size, cfg_.guard_pages),
+    : facade_(facade), cfg_(resolve_loops(std::move(cfg))), stacks_(cfg_.stack_size, cfg_.guard_pages),
       blocking_(ThreadPool::Options{.max_threads = std::max<std::size_t>(1, cfg_.max_blocking_threads),
                                     .keep_alive = cfg_.blocking_keep_alive,
                                     .thread_name = cfg_.name + "-blocking",
-                                    .shutdown_message = "Executor shutdown has been called"}) {
-  cfg_.loops = resolve_loops(cfg_.loops);
+                                    .shutdown_message = "Executor shutdown has been called"}),
+      idle_(cfg_.loops) {
   if (const char* env = std::getenv("COREIO_DEBUG"); env && *env && std::string_view(env) != "0") cfg_.debug = true;
   if (const char* env = std::getenv("COREIO_IO_URING"); env && std::string_view(env) == "0") cfg_.io_uring = false;
   stealing_ = cfg_.stealing && cfg_.loops > 1;
@@ -35,6 +38,15 @@ RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
   shards_ = std::vector<Shard>(cfg_.loops + 1);
   loops_.reserve(cfg_.loops);
   for (std::size_t i = 0; i < cfg_.loops; ++i) loops_.push_back(Ref<LoopImpl>::adopt(new LoopImpl(*this, i)));
+  // Work stealing: each loop may steal from every other (sched/steal.hpp);
+  // in the other shapes no loop has victims.
+  if (stealing_)
+    for (auto& l : loops_) {
+      std::vector<ReadyQueue*> victims;
+      for (auto& v : loops_)
+        if (v != l) victims.push_back(&v->ready());
+      l->set_victims(std::move(victims));
+    }
   install_overflow_handler();
 }
 
@@ -58,127 +70,6 @@ void RuntimeImpl::start() {
 
 LoopImpl& RuntimeImpl::next_loop() noexcept {
   return *loops_[rr_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
-}
-
-// ---------------------------------------------------------------- global queue
-
-void RuntimeImpl::global_push_batch(TaskBase* first, TaskBase* last, std::size_t n) {
-  {
-    std::lock_guard g(global_mu_);
-    if (global_tail_) global_tail_->qnext_ = first;
-    else global_head_ = first;
-    global_tail_ = last;
-    last->qnext_ = nullptr;
-    // SeqCst: read by park()'s final check; see "Searching and waking" rule 4.
-    global_size_.fetch_add(n, std::memory_order_seq_cst);
-  }
-  notify_parked_if_no_searchers();
-}
-
-std::size_t RuntimeImpl::global_pop_batch(TaskBase*& first, std::size_t max) {
-  first = nullptr;
-  if (max == 0) return 0;
-  std::lock_guard g(global_mu_);
-  std::size_t n = 0;
-  TaskBase* last = nullptr;
-  for (TaskBase* t = global_head_; t && n < max; t = static_cast<TaskBase*>(t->qnext_)) {
-    last = t;
-    ++n;
-  }
-  if (!n) return 0;
-  first = global_head_;
-  global_head_ = static_cast<TaskBase*>(last->qnext_);
-  if (!global_head_) global_tail_ = nullptr;
-  last->qnext_ = nullptr;
-  global_size_.fetch_sub(n, std::memory_order_seq_cst);
-  return n;
-}
-
-// ---------------------------------------------------------------- idle / searching
-
-bool RuntimeImpl::try_begin_search() noexcept {
-  // Rule 1: at most half the loops search at once.
-  std::size_t s = num_searching_.load(std::memory_order_relaxed);
-  for (;;) {
-    if (2 * s >= loops_.size()) return false;
-    if (num_searching_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_relaxed))
-      return true;
-  }
-}
-
-bool RuntimeImpl::end_search() noexcept {
-  // AcqRel: pairs with the load in notify_parked_if_no_searchers().
-  return num_searching_.fetch_sub(1, std::memory_order_acq_rel) == 1;
-}
-
-void RuntimeImpl::notify_parked_if_no_searchers() noexcept {
-  // Rule 3. Relaxed loads: a stale answer only costs a redundant or a skipped
-  // wake-up, and a skipped one is covered by the searcher or by rule 4.
-  if (num_idle_.load(std::memory_order_relaxed) == 0) return;
-  if (num_searching_.load(std::memory_order_relaxed) != 0) return;
-  notify_one_parked();
-}
-
-void RuntimeImpl::notify_one_parked() noexcept {
-  LoopImpl* l = nullptr;
-  {
-    std::lock_guard g(idle_mu_);
-    if (idle_.empty()) return;
-    l = idle_.back();
-    idle_.pop_back();
-    num_idle_.store(idle_.size(), std::memory_order_relaxed);
-  }
-  l->unpark();
-}
-
-void RuntimeImpl::register_idle(LoopImpl* l) {
-  std::lock_guard g(idle_mu_);
-  idle_.push_back(l);
-  num_idle_.store(idle_.size(), std::memory_order_relaxed);
-}
-
-void RuntimeImpl::unregister_idle(LoopImpl* l) {
-  std::lock_guard g(idle_mu_);
-  if (auto it = std::find(idle_.begin(), idle_.end(), l); it != idle_.end()) idle_.erase(it);
-  num_idle_.store(idle_.size(), std::memory_order_relaxed);
-}
-
-// ---------------------------------------------------------------- registry
-
-void RuntimeImpl::register_task(TaskBase* t) {
-  t->add_ref(); // the runtime's reference (task_base.hpp)
-  LoopImpl* here = current_loop();
-  const std::size_t shard = here && &here->runtime() == this ? here->index() : loops_.size();
-  t->reg_shard_ = static_cast<std::uint32_t>(shard);
-  Shard& s = shards_[shard];
-  std::lock_guard g(s.mu);
-  t->reg_prev_ = nullptr;
-  t->reg_next_ = s.head;
-  if (s.head) s.head->reg_prev_ = t;
-  s.head = t;
-  live_tasks_.fetch_add(1, std::memory_order_relaxed);
-}
-
-void RuntimeImpl::unregister_task(TaskBase* t) {
-  {
-    Shard& s = shards_[t->reg_shard_];
-    std::lock_guard g(s.mu);
-    (t->reg_prev_ ? t->reg_prev_->reg_next_ : s.head) = t->reg_next_;
-    if (t->reg_next_) t->reg_next_->reg_prev_ = t->reg_prev_;
-    t->reg_prev_ = t->reg_next_ = nullptr;
-  }
-  live_tasks_.fetch_sub(1, std::memory_order_relaxed);
-  t->release();
-}
-
-std::vector<TaskHandle> RuntimeImpl::all_tasks() {
-  std::vector<TaskHandle> out;
-  for (Shard& s : shards_) {
-    std::lock_guard g(s.mu);
-    for (TaskBase* t = s.head; t; t = t->reg_next_)
-      if (!t->done()) out.emplace_back(Ref<FutureStateBase>::share(t));
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- close
@@ -230,7 +121,7 @@ Runtime::Runtime(RuntimeConfig config) : impl_(std::make_unique<RuntimeImpl>(*th
 Runtime::~Runtime() { close(); }
 
 void Runtime::close() {
-  check_not_on_loop_thread("close");
+  check_not_on_loop_thread(Entry::close);
   impl_->close();
 }
 bool Runtime::is_closed() const noexcept { return impl_->closed(); }
@@ -246,7 +137,7 @@ Metrics Runtime::metrics() const {
   Metrics m;
   m.loops.resize(impl_->num_loops());
   for (std::size_t i = 0; i < m.loops.size(); ++i) impl_->loop(i).fill_metrics(m.loops[i]);
-  m.global_queue_depth = impl_->global_size();
+  m.global_queue_depth = impl_->injector().size();
   m.live_tasks = impl_->live_tasks();
   return m;
 }
@@ -256,135 +147,16 @@ Runtime* Runtime::current() noexcept {
   return l ? &l->runtime().facade() : nullptr;
 }
 
-void Runtime::check_not_on_loop_thread(const char* what) const {
+void Runtime::check_not_on_loop_thread(Entry what) const {
   LoopImpl* l = detail::current_loop();
-  if (l && &l->runtime() == impl_.get())
-    throw RuntimeError(std::string("Runtime::") + what + "() cannot be called from one of its own loops");
-  if (l && std::string_view(what) == "block_on")
-    throw RuntimeError("coreio::run() cannot be called from a running event loop");
+  if (!l) return;
+  const char* name = what == Entry::block_on ? "block_on" : "close";
+  if (&l->runtime() == impl_.get())
+    throw RuntimeError(std::string("Runtime::") + name + "() cannot be called from one of its own loops");
+  // Another runtime's loop: block_on would block that loop (asyncio's
+  // "asyncio.run() cannot be called from a running event loop").
+  if (what == Entry::block_on) throw RuntimeError("coreio::run() cannot be called from a running event loop");
 }
-
-// ---------------------------------------------------------------- Loop
-
-Handle Loop::call_soon_impl(detail::Function<void()> fn) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
-  auto h = detail::Ref<detail::HandleState>::adopt(new detail::HandleState(std::move(fn)));
-  impl_->post(h.get());
-  return Handle(std::move(h));
-}
-
-TimerHandle Loop::call_at_impl(time_point when, detail::Function<void()> fn) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
-  auto h = detail::Ref<detail::HandleState>::adopt(
-      new detail::HandleState(std::move(fn), detail::QueueLink::Kind::timer));
-  h->when_ = when;
-  impl_->post(h.get());
-  return TimerHandle(std::move(h));
-}
-
-void Loop::bind_future(detail::FutureStateBase& state) noexcept { state.bind_loop(impl_); }
-
-void Loop::wait_until_complete(detail::FutureStateBase& state) {
-  if (detail::current_loop())
-    throw RuntimeError("run_until_complete() cannot be called from a running event loop; use get()");
-  std::uint64_t gen;
-  {
-    std::lock_guard g(impl_->stop_mu_);
-    gen = impl_->stop_gen_;
-  }
-  // Runs on the future's loop (or inline if it has none) and wakes us.
-  const std::uint64_t id = state.add_done_callback([l = impl_](detail::FutureStateBase*) {
-    std::lock_guard g(l->stop_mu_);
-    l->stop_cv_.notify_all();
-  });
-  std::unique_lock lk(impl_->stop_mu_);
-  impl_->stop_cv_.wait(lk, [&] { return state.done() || impl_->stop_gen_ != gen; });
-  lk.unlock();
-  state.remove_done_callback(id);
-  if (!state.done()) throw RuntimeError("Event loop stopped before Future completed.");
-}
-
-void Loop::run_forever() {
-  if (detail::current_loop()) throw RuntimeError("run_forever() cannot be called from a running event loop");
-  if (is_closed()) throw RuntimeError("Event loop is closed");
-  std::unique_lock lk(impl_->stop_mu_);
-  if (std::exchange(impl_->stop_pending_, false)) return; // stopped before it ran
-  const std::uint64_t gen = impl_->stop_gen_;
-  impl_->stop_cv_.wait(lk, [&] { return impl_->stop_gen_ != gen || is_closed(); });
-  impl_->stop_pending_ = false; // this stop() was for us
-}
-
-void Loop::stop() {
-  std::lock_guard g(impl_->stop_mu_);
-  ++impl_->stop_gen_;
-  impl_->stop_pending_ = true;
-  impl_->stop_cv_.notify_all();
-}
-
-void Loop::close() {
-  if (!is_closed()) throw RuntimeError("Cannot close a running event loop (loops close with their Runtime)");
-}
-
-bool Loop::is_running() const noexcept { return !impl_->runtime().closed(); }
-bool Loop::is_closed() const noexcept { return impl_->runtime().closed(); }
-
-void Loop::set_exception_handler(ExceptionHandler handler) {
-  std::lock_guard g(impl_->handler_mu_);
-  impl_->handler_ = std::move(handler);
-}
-
-Loop::ExceptionHandler Loop::get_exception_handler() const {
-  std::lock_guard g(impl_->handler_mu_);
-  return impl_->handler_;
-}
-
-void Loop::call_exception_handler(const ExceptionContext& context) {
-  ExceptionHandler h = get_exception_handler();
-  if (!h) {
-    default_exception_handler(context);
-    return;
-  }
-  try {
-    h(*this, context);
-  } catch (...) {
-    // asyncio: a failing handler is reported, then the default one runs.
-    default_exception_handler({.message = "Unhandled error in exception handler", .exception = std::current_exception()});
-    default_exception_handler(context);
-  }
-}
-
-void Loop::default_exception_handler(const ExceptionContext& context) {
-  std::string what;
-  if (context.exception) {
-    try {
-      std::rethrow_exception(context.exception);
-    } catch (const std::exception& e) {
-      what = std::string(": ") + e.what();
-    } catch (const CancelledError& e) {
-      what = std::string(": CancelledError(") + e.what() + ")";
-    } catch (...) {
-      what = ": non-std::exception";
-    }
-  }
-  detail::log().error("{}{}{}{}", context.message, context.task.empty() ? "" : " (task '" + context.task + "')",
-                      context.future.empty() ? "" : " (" + context.future + ")", what);
-}
-
-void Loop::set_debug(bool enabled) noexcept { impl_->debug_.store(enabled, std::memory_order_relaxed); }
-bool Loop::get_debug() const noexcept { return impl_->debug_.load(std::memory_order_relaxed); }
-std::size_t Loop::index() const noexcept { return impl_->index(); }
-Runtime& Loop::runtime() const noexcept { return impl_->runtime().facade(); }
-
-Loop& get_running_loop() {
-  LoopImpl* l = detail::current_loop();
-  if (!l) throw RuntimeError("no running event loop");
-  return l->facade();
-}
-
-Loop& get_event_loop() { return get_running_loop(); }
 
 } // namespace coreio
 
-namespace coreio::detail {
-boost::asio::io_context& io_context_of(Loop& loop) noexcept { return loop.impl().io_; }
-} // namespace coreio::detail

@@ -1,20 +1,8 @@
-// RuntimeImpl: the loops, their threads, and what they share: the global
-// injection queue, the idle/searching accounting for work stealing, the task
-// registry (all_tasks) and the stack pool.
-//
-// # Searching and waking (work-stealing mode)
-// Tokio's idle protocol, simplified:
-//  1. A loop with nothing to do may start searching (stealing) only while
-//     fewer than half the loops search (`num_searching_`), so idle loops do not
-//     all hammer one busy victim.
-//  2. A searcher that finds work and was the last searcher wakes one parked
-//     loop, so that parallelism ramps up one loop at a time.
-//  3. New work (a local push, a global push) wakes a parked loop only if nobody
-//     is searching: a searcher will find it anyway.
-//  4. A loop parks by registering in `idle_` (under `idle_mu_`) *before* its
-//     final check of the global queue; a pusher adds to the global queue
-//     *before* taking `idle_mu_` to pick a loop to wake. The mutex orders the
-//     two, so a push is never missed by a loop that parks.
+// RuntimeImpl: the loops, their threads, and what they share: the injector
+// and the idle accounting (work-stealing shape; sched/injector.hpp,
+// sched/idle.hpp), the task registry (all_tasks; registry.cpp), the stack
+// pool and the blocking pool. Nothing is process-global: a program (or a
+// test) may create and destroy any number of runtimes.
 #pragma once
 
 #include <atomic>
@@ -25,9 +13,11 @@
 #include <vector>
 
 #include "coreio/runtime.hpp"
-#include "sched/loop_impl.hpp"
 #include "fiber/stack_pool.hpp"
 #include "pools/thread_pool.hpp"
+#include "sched/idle.hpp"
+#include "sched/injector.hpp"
+#include "sched/loop_impl.hpp"
 
 namespace coreio::detail {
 
@@ -40,6 +30,8 @@ public:
   void close();
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
   [[nodiscard]] bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
+  /// The flag behind closed(), for waits that re-check it (Loop::run_forever).
+  [[nodiscard]] const std::atomic<bool>& closed_flag() const noexcept { return closed_; }
 
   [[nodiscard]] Runtime& facade() noexcept { return facade_; }
   [[nodiscard]] const RuntimeConfig& config() const noexcept { return cfg_; }
@@ -55,20 +47,9 @@ public:
   /// Round-robin loop choice for placement and foreign-thread spawns.
   LoopImpl& next_loop() noexcept;
 
-  // ---- global injection queue (work-stealing mode) ----
-  void global_push_batch(TaskBase* first, TaskBase* last, std::size_t n);
-  /// Pops up to `max` tasks (FIFO), linked through qnext_. Returns the count.
-  std::size_t global_pop_batch(TaskBase*& first, std::size_t max);
-  [[nodiscard]] std::size_t global_size() const noexcept { return global_size_.load(std::memory_order_seq_cst); }
-
-  // ---- idle / searching ----
-  bool try_begin_search() noexcept;
-  /// Returns true if the caller was the last searcher.
-  bool end_search() noexcept;
-  void notify_parked_if_no_searchers() noexcept;
-  void notify_one_parked() noexcept;
-  void register_idle(LoopImpl* l);
-  void unregister_idle(LoopImpl* l);
+  /// The global injection queue and the idle accounting (work-stealing shape).
+  Injector& injector() noexcept { return injector_; }
+  Idle& idle() noexcept { return idle_; }
 
   // ---- registry ----
   void register_task(TaskBase* t);
@@ -89,15 +70,8 @@ private:
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> rr_{0};
 
-  std::mutex global_mu_;
-  TaskBase* global_head_ = nullptr;
-  TaskBase* global_tail_ = nullptr;
-  std::atomic<std::size_t> global_size_{0};
-
-  std::mutex idle_mu_;
-  std::vector<LoopImpl*> idle_;
-  std::atomic<std::size_t> num_idle_{0};
-  std::atomic<std::size_t> num_searching_{0};
+  Injector injector_;
+  Idle idle_;
 
   struct alignas(64) Shard {
     SpinLock mu;

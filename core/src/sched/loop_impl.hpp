@@ -1,83 +1,54 @@
-// LoopImpl: one event loop's machinery (the public face is coreio::Loop).
+// LoopImpl: one event loop (the public face is coreio::Loop). It owns the
+// loop thread and runs its phases; each mechanism it drives has its own file:
+//  - ready_queue.hpp: what runs next, in what order (the runtime's shape);
+//  - inbox.hpp: work arriving from other threads;
+//  - timers.hpp: the loop's timers;
+//  - steal.hpp (with injector.hpp, idle.hpp): work from other loops;
+//  - park.cpp: sleeping in the io_context until there is work;
+//  - step.cpp: running one task step or one callback;
+//  - io/uring_driver.hpp: the loop's io_uring;
+//  - fiber/fiber.hpp: the switches between the loop and its tasks.
 //
-// # Queues
-//  - `fifo_`: loop-local FIFO of callbacks and *pinned* tasks. Never stolen.
-//    With one loop or with stealing off every task is pinned, so `fifo_` is
-//    the whole ready queue and ready tasks and callbacks run in exactly
-//    asyncio's order (FIFO; a woken task queues behind what is already ready).
-//  - `local_`: the stealable ring of unpinned tasks (work-stealing mode only),
-//    with `lifo_slot_` in front of it for a task just woken by the running task.
-//    Between `fifo_` and `local_` the order is kept by tickets (the `ticket_`
-//    each item got when it was queued here).
-//  - `front_`: tasks that must run before anything else (eager task start).
-//  - `inbox_`: MPSC from other threads; drained into the queues above.
-//  - timers: a min-heap on (when, ticket).
-//
-// # The tick (run_once)
-//  1. every `event_interval` ticks: maintenance (drain inbox, fire due
-//     timers, poll IO without blocking, pull from the global queue), so neither
-//     local work nor IO/cross-thread work can starve the other;
+// # The tick (run_once, loop.cpp)
+//  1. every `event_interval` ticks: maintenance (drain the inbox, fire due
+//     timers, poll IO without blocking, pass the io_uring, pull from the
+//     injector), so neither local work nor IO/cross-thread work can starve
+//     the other;
 //  2. run one ready item (a task step or a callback);
 //  3. nothing ready: maintenance; still nothing: steal; still nothing: park.
-//  Maintenance also passes the loop's io_uring, if it has one (uring.hpp):
-//  one submission of the socket reads queued since the last pass, then the
-//  completions, which wake their tasks.
-//
-// # Parking
-//  park(): set `parked_` (SeqCst), re-check the inbox (and, with stealing, the
-//  global queue), arm `wake_timer_` for the earliest timer, then block in
-//  io_context::run_one(). Anyone who adds work for this loop pushes first and
-//  then calls unpark(), which clears `parked_` and posts a no-op handler to
-//  the io_context if it was set. With io_uring reads in flight, park() first
-//  submits and arms a wait on the ring's fd, so a completion wakes it too. The SeqCst pair (push / load parked_ on one
-//  side, store parked_ / load inbox on the other) guarantees that either the
-//  loop sees the work or the pusher sees the loop parked (see inbox.hpp).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <latch>
-#include <memory>
 #include <mutex>
-#include <optional>
-#include <thread>
-#include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "coreio/detail/handle_state.hpp"
 #include "coreio/detail/task_base.hpp"
 #include "coreio/loop.hpp"
 #include "coreio/runtime.hpp"
-#include "sched/inbox.hpp"
-#include "sched/run_queue.hpp"
+#include "fiber/fiber.hpp"
 #include "fiber/stack_pool.hpp"
+#include "io/uring_driver.hpp"
+#include "sched/inbox.hpp"
+#include "sched/ready_queue.hpp"
+#include "sched/steal.hpp"
+#include "sched/timers.hpp"
 
 namespace coreio::detail {
 
 class LoopUring;
-
 class RuntimeImpl;
 
-/// Capacity of a loop's stealable ring (Tokio's LOCAL_QUEUE_CAPACITY).
-inline constexpr std::size_t local_queue_capacity = 256;
 /// Ticks between maintenance passes while local work remains. Tokio's
 /// event_interval: a prime, so it does not beat with periodic workloads.
 inline constexpr std::uint32_t event_interval = 61;
-/// Consecutive LIFO-slot runs before the loop takes from the queue instead,
-/// so two tasks ping-ponging through the slot cannot starve the rest
-/// (Tokio's MAX_LIFO_POLLS_PER_TICK).
-inline constexpr std::uint32_t max_lifo_polls = 3;
-/// Submission slots of a loop's io_uring (uring.hpp); a full ring submits early.
-inline constexpr unsigned uring_entries = 1024;
-/// Most tasks a loop takes from the global queue at once.
-inline constexpr std::size_t global_batch_max = 32;
 
 /// Plain (non-atomic-RMW) counters: written by the loop thread only, read by
 /// metrics() with relaxed loads.
@@ -90,12 +61,8 @@ struct LoopCounters {
 };
 
 /// The loop of the calling thread (nullptr off loop threads). Not inlined:
-/// a fiber may resume on another thread (DESIGN.md "Tasks are fibers").
+/// a fiber may resume on another thread (docs/architecture.md, "Tasks are fibers").
 [[gnu::noinline]] LoopImpl* current_loop() noexcept;
-
-/// Throws RuntimeError if the caller may not block: a callback running on a
-/// loop thread (outside any task) would block the whole loop.
-void ensure_can_suspend();
 
 class LoopImpl : public RefCounted {
 public:
@@ -111,33 +78,77 @@ public:
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] RuntimeImpl& runtime() const noexcept { return rt_; }
   [[nodiscard]] bool on_this_thread() const noexcept { return current_loop() == this; }
+  [[nodiscard]] boost::asio::io_context& io_context() noexcept { return io_; }
 
   // ---- any thread ----
   /// A task that is SCHEDULED (by TaskBase::wake or spawn) and belongs here.
   void schedule_remote(TaskBase* t) noexcept;
   /// Queue a callback or timer; takes its own reference to h.
   void post(HandleState* h);
+  /// Park protocol (park.cpp): called by whoever added work for this loop.
   void unpark() noexcept;
   void request_stop() noexcept;
-  void note_timer_cancelled() noexcept { cancelled_timers_.fetch_add(1, std::memory_order_relaxed); }
-  /// Moves about half of this loop's stealable tasks into `thief`'s ring.
-  std::size_t steal_into(LoopImpl& thief) noexcept { return local_.steal_into(thief.local_); }
+  void note_timer_cancelled() noexcept { timers_.note_cancelled(); }
+  [[nodiscard]] ReadyQueue& ready() noexcept { return ready_; }
   void fill_metrics(coreio::LoopMetrics& m) const;
+  [[nodiscard]] bool debug() const noexcept { return debug_.load(std::memory_order_relaxed); }
+  void set_debug(bool on) noexcept { debug_.store(on, std::memory_order_relaxed); }
+  void set_exception_handler(Loop::ExceptionHandler h);
+  [[nodiscard]] Loop::ExceptionHandler exception_handler() const;
+
+  // ---- plain threads waiting on the loop (run_forever, run_until_complete) ----
+  /// The current stop generation (a later stop() changes it).
+  [[nodiscard]] std::uint64_t stop_generation();
+  /// Blocks until `done()` or a stop() after generation `gen`; true if done() ended it.
+  template <class Done>
+  bool wait_stopped_or(std::uint64_t gen, Done&& done) {
+    std::unique_lock lk(stop_mu_);
+    stop_cv_.wait(lk, [&] { return done() || stop_gen_ != gen; });
+    return done();
+  }
+  /// Wakes every waiter of wait_stopped_or() to re-check.
+  void notify_stop_waiters();
+  /// Loop.stop(): ends the current run_forever(), or the next one at once.
+  void stop_running();
+  /// Loop.run_forever()'s wait; returns when stopped (or the runtime closed).
+  void run_forever_wait(const std::atomic<bool>& closed);
 
   // ---- loop thread ----
   /// The loop thread; counts `ready` down once set up (before any task runs).
   void thread_main(std::latch& ready);
   [[nodiscard]] TaskBase* current() const noexcept { return current_; }
   /// This loop's io_uring, or nullptr (see coreio/detail/uring.hpp).
-  [[nodiscard]] LoopUring* uring() const noexcept { return uring_.get(); }
-  /// Queue a SCHEDULED task on this loop from its own thread. `wake`: woken by
-  /// the running task (eligible for the LIFO slot) rather than spawned.
-  void push_task(TaskBase* t, bool wake) noexcept;
-  /// Eager start: run `child` now, then the current task.
-  void run_eagerly(TaskBase* child) noexcept;
-  /// Task side of a switch: leave the running task's fiber for the loop.
-  static void switch_to_loop(TaskBase* t) noexcept;
+  [[nodiscard]] LoopUring* uring() const noexcept { return uring_.ring(); }
+  [[nodiscard]] ThreadContext& thread_context() noexcept { return thread_ctx_; }
+  /// Queue a SCHEDULED task on this loop from its own thread. `wake`: woken
+  /// (eligible for the LIFO slot if by the running task) rather than spawned.
+  void push_task(TaskBase* t, bool wake) noexcept { ready_.push_task(t, wake && current_); }
+  /// Eager start (step.cpp): `parent` steps aside, `child` runs now, then `parent`.
+  void run_eagerly(TaskBase& parent, TaskBase& child) noexcept;
+  /// Called once every loop of the runtime exists: whom this loop may steal from.
+  void set_victims(std::vector<ReadyQueue*> victims) { stealer_.set_victims(std::move(victims)); }
 
+private:
+  // loop.cpp: the phases
+  void run_once();
+  void maintenance();
+  bool run_next();
+  void drain_inbox();
+  void fire_timers();
+  void poll_io();
+  // park.cpp
+  void park();
+  void arm_wake_timer();
+  // step.cpp
+  void run_task(TaskBase* t);
+  [[nodiscard]] bool begin_step(TaskBase* t);
+  void end_step(TaskBase* t);
+  void finish_task(TaskBase* t);
+  void run_callback(HandleState* h);
+
+  RuntimeImpl& rt_;
+  const std::size_t index_;
+  Loop facade_;
   boost::asio::io_context io_;
   /// Keeps io_ from running out of work. An io_context with no outstanding
   /// work stops itself, and a stopped one returns from run_one()/poll() at
@@ -146,7 +157,7 @@ public:
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> io_work_;
   LoopCounters counters_;
   std::atomic<bool> debug_{false};
-  std::mutex handler_mu_;
+  mutable std::mutex handler_mu_;
   Loop::ExceptionHandler handler_;
 
   // run_forever / run_until_complete waits (plain threads) and stop().
@@ -157,72 +168,24 @@ public:
   /// once (asyncio's "stop() before run_forever() runs one iteration").
   bool stop_pending_ = false;
 
-private:
-  void run_once();
-  void maintenance();
-  bool run_next();
-  void drain_inbox();
-  void fire_timers();
-  void poll_io();
-  void start_uring();
-  void stop_uring() noexcept;
-  void pass_uring();
-  /// Before parking: submits, and watches the ring's fd while ops are in
-  /// flight. True if completions are already waiting (do not block).
-  bool prepare_uring_park();
-  bool pull_global();
-  bool try_steal();
-  void park();
-  void run_task(TaskBase* t);
-  void finish_task(TaskBase* t);
-  void run_callback(HandleState* h);
-  void fifo_push(QueueLink* n) noexcept;
-  QueueLink* fifo_pop() noexcept;
-  void ring_push(TaskBase* t) noexcept;
-  void add_timer(HandleState* h);
-  void compact_timers();
-  [[nodiscard]] bool has_ready() const noexcept;
-  std::uint64_t next_ticket() noexcept { return ++ticket_; }
-
-  RuntimeImpl& rt_;
-  std::size_t index_;
-  Loop facade_;
-  bool stealing_;
-  bool lifo_enabled_;
-
   // loop-thread state
   TaskBase* current_ = nullptr;
-  QueueLink* fifo_head_ = nullptr;
-  QueueLink* fifo_tail_ = nullptr;
-  std::size_t fifo_size_ = 0;
-  RunQueue<TaskBase, local_queue_capacity> local_;
-  TaskBase* lifo_slot_ = nullptr;
-  std::uint32_t lifo_polls_ = 0;
-  std::vector<TaskBase*> front_;
-  bool yield_front_ = false;
-  std::uint64_t ticket_ = 0;
+  ReadyQueue ready_;
+  Stealer stealer_;
+  TimerQueue timers_;
+  /// Eager start: the running task stepped aside for a child (step.cpp).
+  bool stepped_aside_ = false;
   std::uint32_t tick_ = 0;
-  std::uint64_t rng_;
-  std::vector<Ref<HandleState>> timers_;
-  std::atomic<std::size_t> cancelled_timers_{0};
   boost::asio::steady_timer wake_timer_;
   std::chrono::steady_clock::time_point armed_for_ = std::chrono::steady_clock::time_point::max();
   StackCache stacks_;
-  void* tsan_fiber_ = nullptr;       ///< this thread's own TSan fiber
-  const void* thread_stack_lo_ = nullptr; ///< for ASan switch annotations
-  std::size_t thread_stack_size_ = 0;
-  void* asan_fake_stack_ = nullptr;
-  std::unique_ptr<LoopUring> uring_;
-  /// The ring's fd in io_'s reactor: readable while completions are pending.
-  std::optional<boost::asio::posix::stream_descriptor> uring_watch_;
-  bool uring_watch_armed_ = false;
+  ThreadContext thread_ctx_;
+  UringDriver uring_;
 
   // shared state
   Inbox inbox_;
   std::atomic<bool> parked_{false};
   std::atomic<bool> stop_requested_{false};
-  std::atomic<std::size_t> local_depth_{0};
-  std::atomic<std::size_t> fifo_depth_{0};
 };
 
 } // namespace coreio::detail

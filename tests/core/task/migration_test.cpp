@@ -31,7 +31,7 @@ TEST_CASE("a task woken from another loop continues there and sees the new loop"
       const std::size_t now = coreio::get_running_loop().index();
       // The loop we see must be the loop whose thread we are on.
       REQUIRE(thread_of[now] == std::this_thread::get_id());
-      REQUIRE(coreio::detail::current_loop() == &rt.loop(now).impl());
+      REQUIRE(coreio::detail::current_loop() == &coreio::detail::Access::impl(rt.loop(now)));
       REQUIRE(coreio::current_task().get_name() == "main");
       migrations += now != prev;
       prev = now;

@@ -44,7 +44,7 @@ concept Awaitable = FutureLike<X> || TaskBody<X>;
 /// What wait accepts: a future, a task or an untyped TaskHandle.
 template <class X>
 concept Waitable = requires(const std::remove_cvref_t<X>& x) {
-  { x.state_ref() } -> std::convertible_to<const Ref<FutureStateBase>&>;
+  { Access::state_ref(x) } -> std::convertible_to<const Ref<FutureStateBase>&>;
 };
 
 template <class X>

@@ -93,8 +93,6 @@ protected:
   void finish_locked(Status s);
   /// wait(): hand a cancellation already pending on `task` to this future.
   void pass_pending_cancel(TaskBase& task);
-  /// wait(): this future ended cancelled while a cancellation was pending.
-  static void consume_pending_cancel(TaskBase& task) noexcept;
   /// asyncio's "exception was never retrieved" log, at most once. Called from
   /// destructors (so `who` is passed in: virtual dispatch is gone by then).
   void report_unretrieved(const std::string& who) noexcept;

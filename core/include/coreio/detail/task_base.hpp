@@ -1,31 +1,33 @@
 // TaskBase: the scheduling half of a task (a fiber plus its state word).
 // The result half is FutureState<T>; TaskState<T> (task.hpp) joins the two.
+// The state word and its rules are in task_state_word.hpp; the code that
+// drives them lives in core/src/task/ (docs/architecture.md, "A task's life").
 //
-// # The state word
-// `state_` is one atomic word; each bit is documented below. Rules:
-//  1. Only the party that moves a task from IDLE to SCHEDULED (by CAS in
-//     wake()) may push it on a run queue. A task is therefore in at most one
-//     queue, and `qnext_`/`ticket_` are owned by whoever holds it queued.
-//  2. Only the loop that pops a SCHEDULED task may set RUNNING and switch to
-//     its fiber; the fiber's context (`fctx_`) is touched by that loop alone
-//     until the fiber switches back.
-//  3. wake() on a RUNNING task sets NOTIFIED instead of queueing (the fiber is
-//     still on a CPU and its context is not saved yet). When the step ends the
-//     loop sees NOTIFIED and queues the task again. This closes the race between
-//     "register a waiter, then suspend" and a notifier on another thread.
-//  4. COMPLETE is final; wake() on a COMPLETE task does nothing.
-//
-// # Cancellation
-// cancel() counts the request (cancelling()), and either cancels the future the
-// task is awaiting (asyncio's `_fut_waiter.cancel()`, which is how cancelling a
-// task cancels the task it awaits) or records a pending cancellation and wakes
-// the task. The pending cancellation is delivered as CancelledError at the
-// task's current or next suspension point (wait_until_fired, get(), sleep...).
+// # Cancellation (core/src/task/cancel.cpp)
+// cancel() counts the request (cancelling()), and either cancels the future
+// the task is awaiting (asyncio's `_fut_waiter.cancel()`, which is how
+// cancelling a task cancels the task it awaits) or records a pending request
+// (asyncio's `_must_cancel`) and wakes the task. A pending request is
+// delivered as CancelledError at the task's current or next suspension point
+// (wait_until_fired, get(), sleep...). When the body returns with a request
+// still pending:
+//  - it ends the task cancelled, dropping the returned value, if the request
+//    was made by the task itself or while the task was not running
+//    (asyncio's test_cancel_at_end: there cancel() never runs during a step);
+//  - it is dropped, and the task completes with its value, if it was made
+//    from another thread while the task was running its step. The step's
+//    effects (a queue item put or taken, a lock acquired) have happened, so
+//    reporting "cancelled" would make the caller's retry duplicate them or
+//    lose them; cancel() having returned true is then like a task that
+//    swallowed the cancel.
+// Which case applies is decided by cancel() under the task lock, from the
+// state word (the Dekker pair described in transition_to_running()).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "coreio/detail/function.hpp"
@@ -34,6 +36,7 @@
 #include "coreio/detail/future_state.hpp"
 #include "coreio/detail/ref.hpp"
 #include "coreio/detail/spin_lock.hpp"
+#include "coreio/detail/task_state_word.hpp"
 #include "coreio/detail/waiter.hpp"
 
 namespace coreio {
@@ -54,12 +57,6 @@ struct EhState {
   unsigned int uncaught = 0;
 };
 
-/// Bits of TaskBase::state_.
-inline constexpr std::uint32_t SCHEDULED = 1u << 0; ///< In a run queue (or being pushed to one).
-inline constexpr std::uint32_t RUNNING = 1u << 1;   ///< Its fiber is executing on some loop.
-inline constexpr std::uint32_t NOTIFIED = 1u << 2;  ///< Woken while RUNNING: requeue when the step ends.
-inline constexpr std::uint32_t COMPLETE = 1u << 3;  ///< The body has finished; final.
-
 /// A task is a future (its result) that is also a schedulable fiber. The
 /// future's reference count keeps both alive; the runtime holds one reference
 /// from spawn until the body finishes (so a running task is never freed, as
@@ -74,7 +71,8 @@ public:
   static void* operator new(std::size_t size) { return recycler::allocate(size); }
   static void operator delete(void* p, std::size_t size) noexcept { recycler::deallocate(p, size); }
 
-  /// Rule 1/3/4: make the task runnable. Thread-safe; spurious calls are harmless.
+  /// Rules 1, 3, 4 (task_state_word.hpp): make the task runnable. Thread-safe;
+  /// spurious calls are harmless.
   void wake() noexcept override;
   void retain() noexcept override { add_ref(); }
   void unretain() noexcept override { release(); }
@@ -100,16 +98,34 @@ public:
   /// Completes the result half as cancelled (used for a task cancelled before
   /// it ever ran: its body never starts, as in asyncio).
   bool finish_cancelled(std::string msg);
-  /// If a cancel() is pending (requested, not yet delivered), clears it, moves
-  /// its message to `msg` and returns true. The body has returned; asyncio
-  /// then ends the task cancelled instead of with the returned value.
-  bool take_pending_cancel(std::string& msg);
-  /// Sets the result from within run_body(): value via `store`, or the exception.
+
+  // ---- The pending cancellation request (asyncio's _must_cancel; cancel.cpp) ----
+  /// True if a request waits to be delivered. SeqCst: the suspension points'
+  /// half of the Dekker pair described in TaskStateWord::transition_to_running().
+  [[nodiscard]] bool cancel_requested() const noexcept { return must_cancel_.load(std::memory_order_seq_cst); }
+  /// Consumes the pending request, if any, and returns its message: for
+  /// delivery at a suspension point, or before the body first runs.
+  [[nodiscard]] std::optional<std::string> take_cancel_request();
+  /// Puts back a request taken by take_cancel_request() that could not be
+  /// handed on, unless a newer one arrived meanwhile.
+  void restore_cancel_request(std::string msg);
+  /// Drops the pending request (its CancelledError was raised another way,
+  /// or uncancel() took the last one back).
+  void drop_cancel_request() noexcept;
+  /// The body has returned: the request that ends the task cancelled, if one
+  /// is pending and may end it (see "Cancellation" above); a request made
+  /// from another thread during the step is dropped instead.
+  [[nodiscard]] std::optional<std::string> take_cancel_at_end();
+  /// The body returned: completes with the value `store` writes, unless a
+  /// pending cancellation ends the task instead (take_cancel_at_end()).
   template <class Store>
-  void finish_with(Store&& store) { complete(Status::result, std::forward<Store>(store)); }
+  void finish_returned(Store&& store) {
+    if (std::optional<std::string> msg = take_cancel_at_end()) finish_cancelled(std::move(*msg));
+    else complete(Status::result, std::forward<Store>(store));
+  }
   void finish_with_exception(std::exception_ptr e);
 
-  std::atomic<std::uint32_t> state_{0};
+  TaskStateWord state_;
   /// FIFO position in its loop's ready order (see loop.cpp, "Ready order").
   /// Atomic only because a stealer may read a stale value while peeking.
   std::atomic<std::uint64_t> ticket_{0};
@@ -140,10 +156,7 @@ public:
 
   /// Guards the fields below (cancellation and the awaited future).
   mutable SpinLock lock_;
-  /// A cancellation waits to be delivered (asyncio's _must_cancel).
-  std::atomic<bool> must_cancel_{false};
   std::atomic<int> num_cancels_{0};
-  std::string cancel_msg_;
   /// The future this task is blocked on in get(), if any (asyncio's _fut_waiter).
   FutureStateBase* waiting_on_ = nullptr;
 
@@ -154,12 +167,21 @@ public:
   class RuntimeImpl* runtime_ = nullptr;
 
 private:
+  /// Records a request under lock_ (cancel()).
+  void request_cancel_locked(std::string msg) noexcept;
+
+  /// A request waits to be delivered; written under lock_, read without it.
+  std::atomic<bool> must_cancel_{false};
+  /// The pending request may end the task when its body returns (it was made
+  /// by the task itself, or while the task was not running). Under lock_.
+  bool cancel_at_end_ = false;
+  std::string cancel_msg_; ///< Under lock_.
   std::uint64_t id_;
   std::unique_ptr<std::string> name_;
 };
 
 /// The task running on this thread now, or nullptr. Not inlined: the thread
-/// may change across any suspension (see DESIGN.md "Tasks are fibers").
+/// may change across any suspension (docs/architecture.md, "Tasks are fibers").
 [[nodiscard]] TaskBase* current_task_base() noexcept;
 
 } // namespace detail

@@ -103,9 +103,14 @@ struct SubprocessOptions {
   bool start_new_session = false;
 };
 
+class Process;
 namespace detail {
 struct ProcessState;
-}
+/// How create_subprocess_exec/_shell start the child.
+enum class Launch { exec, shell };
+/// Their shared implementation (shell: argv is {cmd}, run as /bin/sh -c cmd).
+Process spawn_process(const std::vector<std::string>& argv, Launch how, SubprocessOptions opts);
+} // namespace detail
 
 /// asyncio.subprocess.Process.
 class Process {
@@ -140,7 +145,7 @@ public:
   void kill();
 
 private:
-  friend Process create_subprocess(const std::vector<std::string>&, bool, SubprocessOptions);
+  friend Process detail::spawn_process(const std::vector<std::string>&, detail::Launch, SubprocessOptions);
   explicit Process(std::shared_ptr<detail::ProcessState> s) : s_(std::move(s)) {}
   std::shared_ptr<detail::ProcessState> s_;
 };
@@ -155,8 +160,5 @@ Process create_subprocess_exec(const std::vector<std::string>& argv, SubprocessO
 
 /// asyncio.create_subprocess_shell(cmd, ...): /bin/sh -c cmd.
 Process create_subprocess_shell(const std::string& cmd, SubprocessOptions opts = {});
-
-/// The shared implementation (shell = prepend /bin/sh -c).
-Process create_subprocess(const std::vector<std::string>& argv, bool shell, SubprocessOptions opts);
 
 } // namespace coreio

@@ -79,7 +79,7 @@
 
 #include "coreio/detail/spin_lock.hpp"
 #include "coreio/detail/waiter.hpp"
-#include "coreio/sync/detail/wake_batch.hpp"
+#include "coreio/detail/wake_batch.hpp"
 #include "coreio/sync/exceptions.hpp"
 
 namespace coreio {

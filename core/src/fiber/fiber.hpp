@@ -1,0 +1,42 @@
+// Fibers: the only code that jumps between a loop thread's own stack and a
+// task's stack (Boost.Context's fcontext), with everything a switch must
+// tell the C++ runtime and the sanitizers (fiber_switch.hpp).
+//
+// A task's fiber is made on its first step (make_fiber) on a stack from the
+// loop's cache (stack_pool.hpp). A step is resume_fiber() on the loop side
+// and switch_to_loop() on the task side; the fiber's last act is a final
+// switch_to_loop() after setting `fiber_done_`, and the loop then returns the
+// stack (release_fiber).
+#pragma once
+
+#include <cstddef>
+
+#include "coreio/detail/task_base.hpp"
+#include "fiber/stack_pool.hpp"
+
+namespace coreio::detail {
+
+/// A loop thread's own context: what every task on it switches back to.
+class ThreadContext {
+public:
+  /// On the loop thread, before its first switch.
+  void init() noexcept;
+  /// Loop side of a step: runs `t`'s fiber until it switches back.
+  void resume(TaskBase& t) noexcept;
+  /// Task side: leaves the running task's fiber for the loop thread that runs
+  /// it now (the one it returns to may differ from the one it left).
+  static void switch_to_loop(TaskBase& t) noexcept;
+
+private:
+  void* tsan_fiber_ = nullptr;        ///< this thread's own TSan fiber
+  const void* stack_lo_ = nullptr;    ///< for ASan switch annotations
+  std::size_t stack_size_ = 0;
+  void* asan_fake_stack_ = nullptr;
+};
+
+/// First step: gives `t` a new fiber on stack `s`; its first resume() runs the body.
+void make_fiber(TaskBase& t, const Stack& s) noexcept;
+/// After the fiber finished: returns its stack to `stacks` and drops the TSan fiber.
+void release_fiber(TaskBase& t, StackCache& stacks);
+
+} // namespace coreio::detail

@@ -1,0 +1,128 @@
+// Cancellation of tasks: requests, their delivery at suspension points, and
+// the rule for a request still pending when the body returns (task_base.hpp,
+// "Cancellation"). Every read-modify of the pending request goes through the
+// functions here, under the task lock.
+#include <atomic>
+#include <mutex>
+
+#include "coreio/detail/task_base.hpp"
+#include "sched/loop_impl.hpp"
+
+namespace coreio::detail {
+
+bool TaskBase::cancel(std::string msg) {
+  if (done()) return false;
+  num_cancels_.fetch_add(1, std::memory_order_relaxed);
+  FutureStateBase* awaited = nullptr;
+  {
+    std::lock_guard g(lock_);
+    awaited = waiting_on_;
+    if (awaited) awaited->add_ref();
+  }
+  if (awaited) {
+    // asyncio: `if self._fut_waiter.cancel(msg): return True`.
+    const bool ok = awaited->cancel(msg);
+    awaited->release();
+    if (ok) return true;
+  }
+  {
+    std::lock_guard g(lock_);
+    request_cancel_locked(std::move(msg));
+  }
+  wake();
+  return true;
+}
+
+void TaskBase::request_cancel_locked(std::string msg) noexcept {
+  cancel_msg_ = std::move(msg);
+  // SeqCst: the store is the first half of the Dekker pair with the step's
+  // transition_to_running() (task_state_word.hpp); the running() load below
+  // is the second. It also publishes the message to whoever sees the flag.
+  must_cancel_.store(true, std::memory_order_seq_cst);
+  // May this request end the task when its body returns? Yes if the task
+  // asks for itself (asyncio's test_cancel_at_end) or is not running a step
+  // now: then its next step starts after this point and sees the request at
+  // its first suspension point. No if another thread asks while the step
+  // runs: the step's effects may already have happened. Any request that may
+  // end the task keeps that right until it is delivered.
+  const bool self = current_task_base() == this;
+  cancel_at_end_ = cancel_at_end_ || self || !state_.running();
+}
+
+std::optional<std::string> TaskBase::take_cancel_request() {
+  // The common case (no request) costs this one load.
+  if (!cancel_requested()) return std::nullopt;
+  std::lock_guard g(lock_);
+  // Relaxed: the task lock orders it with request_cancel_locked().
+  if (!must_cancel_.load(std::memory_order_relaxed)) return std::nullopt; // uncancel() won
+  must_cancel_.store(false, std::memory_order_relaxed);
+  cancel_at_end_ = false;
+  return std::move(cancel_msg_);
+}
+
+void TaskBase::restore_cancel_request(std::string msg) {
+  std::lock_guard g(lock_);
+  if (must_cancel_.load(std::memory_order_relaxed)) return; // a newer request replaced it
+  cancel_msg_ = std::move(msg);
+  // A request that was handed on and came back (its future was already
+  // done) was made before this point of the step: it keeps asyncio's rule.
+  cancel_at_end_ = true;
+  must_cancel_.store(true, std::memory_order_seq_cst); // SeqCst: as in request_cancel_locked()
+}
+
+void TaskBase::drop_cancel_request() noexcept {
+  std::lock_guard g(lock_);
+  must_cancel_.store(false, std::memory_order_relaxed); // the task lock orders it
+  cancel_at_end_ = false;
+  cancel_msg_.clear();
+}
+
+std::optional<std::string> TaskBase::take_cancel_at_end() {
+  if (!cancel_requested()) return std::nullopt;
+  std::lock_guard g(lock_);
+  if (!must_cancel_.load(std::memory_order_relaxed)) return std::nullopt;
+  must_cancel_.store(false, std::memory_order_relaxed);
+  const bool ends_task = std::exchange(cancel_at_end_, false);
+  std::string msg = std::move(cancel_msg_);
+  cancel_msg_.clear();
+  (void)ends_task; // the rule for requests made during the step comes next
+  return msg;
+}
+
+int TaskBase::uncancel() noexcept {
+  int n = num_cancels_.load(std::memory_order_relaxed);
+  while (n > 0 && !num_cancels_.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
+  }
+  if (n > 0) --n;
+  // 3.13: with no requests left, a not-yet-delivered cancellation is dropped.
+  if (n == 0 && cancel_requested()) drop_cancel_request();
+  return n;
+}
+
+bool TaskBase::finish_cancelled(std::string msg) {
+  return complete(Status::cancelled, [&] { exc_ = std::make_exception_ptr(CancelledError(std::move(msg))); });
+}
+
+void TaskBase::finish_with_exception(std::exception_ptr e) {
+  complete(Status::exception, [&] { exc_ = std::move(e); });
+}
+
+// ---------------------------------------------------------------- at suspension points
+
+bool cancel_pending() noexcept {
+  TaskBase* t = current_task_base();
+  return t && t->cancel_requested();
+}
+
+void throw_cancelled() {
+  std::string msg;
+  if (TaskBase* t = current_task_base())
+    if (std::optional<std::string> m = t->take_cancel_request()) msg = std::move(*m);
+  throw CancelledError(std::move(msg));
+}
+
+void check_cancel() {
+  if (cancel_pending()) throw_cancelled();
+}
+
+} // namespace coreio::detail

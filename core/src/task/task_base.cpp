@@ -1,0 +1,54 @@
+// TaskBase: identity, names, and the wake-up (task_state_word.hpp rules 1, 3,
+// 4: the transition decides, this file queues). Cancellation is cancel.cpp,
+// spawning spawn.cpp, suspension suspend.cpp; the step harness that runs a
+// task is sched/step.cpp.
+#include "coreio/detail/task_base.hpp"
+
+#include <atomic>
+#include <mutex>
+
+#include "sched/loop_impl.hpp"
+
+namespace coreio::detail {
+
+namespace {
+std::atomic<std::uint64_t> next_task_id{1};
+} // namespace
+
+TaskBase::TaskBase() : QueueLink(QueueLink::Kind::task), id_(next_task_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+TaskBase::~TaskBase() {
+  // Build the name only when there is something to report: this runs for
+  // every task, and formatting "Task-<id>" would cost an allocation each.
+  if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_)
+    report_unretrieved("Task '" + (name_ ? *name_ : "Task-" + std::to_string(id_)) + "'");
+}
+
+std::string TaskBase::name() const {
+  std::lock_guard g(lock_);
+  return name_ ? *name_ : "Task-" + std::to_string(id_);
+}
+
+void TaskBase::set_name(std::string name) {
+  std::lock_guard g(lock_);
+  name_ = std::make_unique<std::string>(std::move(name));
+}
+
+std::string TaskBase::describe() const { return "Task '" + name() + "'"; }
+
+void TaskBase::wake() noexcept {
+  // Rule 1: only the winner of idle -> SCHEDULED queues it. Rule 3: a running
+  // task's loop requeues it when the step ends. Rule 4: complete stays put.
+  if (state_.transition_to_notified() != TaskStateWord::Wake::submit) return;
+  LoopImpl* here = current_loop();
+  LoopImpl* home = loop_.load(std::memory_order_relaxed);
+  if (here && &here->runtime() == runtime_ && (!pinned_ || here == home)) here->push_task(this, true);
+  else home->schedule_remote(this);
+}
+
+TaskBase* current_task_base() noexcept {
+  LoopImpl* l = current_loop();
+  return l ? l->current() : nullptr;
+}
+
+} // namespace coreio::detail
