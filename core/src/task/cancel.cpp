@@ -85,7 +85,7 @@ std::optional<std::string> TaskBase::take_cancel_at_end() {
   const bool ends_task = std::exchange(cancel_at_end_, false);
   std::string msg = std::move(cancel_msg_);
   cancel_msg_.clear();
-  (void)ends_task; // the rule for requests made during the step comes next
+  if (!ends_task) return std::nullopt; // made from another thread during this step: dropped
   return msg;
 }
 
