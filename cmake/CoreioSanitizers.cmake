@@ -1,6 +1,6 @@
 # COREIO_SANITIZE=address|thread.
 #
-# Fiber switches are annotated by the runtime itself (core/src/fiber_switch.hpp
+# Fiber switches are annotated by the runtime itself (core/src/fiber/fiber_switch.hpp
 # calls __sanitizer_start/finish_switch_fiber and __tsan_switch_to_fiber around
 # every Boost.Context jump), enabled by COREIO_ASAN / COREIO_TSAN. We keep the
 # fcontext backend in every build so sanitizer runs test the same switch code

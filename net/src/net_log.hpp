@@ -1,5 +1,5 @@
 // net/'s diagnostics go to coreio's spdlog logger ("coreio"; level from
-// COREIO_LOG_LEVEL, see core/src/log.hpp).
+// COREIO_LOG_LEVEL, see core/src/runtime/log.hpp).
 #pragma once
 
 #include <spdlog/spdlog.h>

@@ -11,7 +11,7 @@
 // with --json), where runtime is coreio-1 (one loop), coreio-sn (shared-
 // nothing) or coreio-ws (work stealing). Peak RSS and minor page faults of the
 // process are printed too: on a VM the first touch of a page dominates
-// spawn-heavy work (DESIGN.md), so they are reported beside every time.
+// spawn-heavy work (perf/README.md), so they are reported beside every time.
 #include <sys/resource.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// The io_uring read path (core/src/uring.hpp; net's UringRead): taken when the
+// The io_uring read path (core/src/io/uring.hpp; net's UringRead): taken when the
 // kernel has it, not taken when it is turned off, and the places where it must
 // behave like Asio's reactor although the kernel treats it differently: a
 // close while a read waits in the ring (the ring holds its own reference to

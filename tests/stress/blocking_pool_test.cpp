@@ -1,5 +1,5 @@
 // Blocking-pool stress: jobs submitted around a worker's spin window (wake
-// protocol step 4 in core/src/thread_pool.hpp). A job counted on a spinning
+// protocol step 4 in core/src/pools/thread_pool.hpp). A job counted on a spinning
 // worker that nobody then takes would sit in the queue forever; each call
 // here runs under a deadline, so that shows as a failure, not a hang.
 #include "coreio/to_thread.hpp"

@@ -4,7 +4,7 @@
 // Python) started on demand: a submission that finds no idle thread starts
 // one while fewer than max_workers exist, else it queues (FIFO). Unlike the
 // default blocking pool, idle threads stay until shutdown, as in Python. It
-// is the same engine as the default pool (core/src/thread_pool.hpp).
+// is the same engine as the default pool (core/src/pools/thread_pool.hpp).
 //
 //   coreio::ThreadPoolExecutor pool(4);
 //   auto f = pool.submit([](int x) { return x * 2; }, 21);      // any thread

@@ -2,7 +2,7 @@
 // blocking pool.
 //
 // The default blocking pool belongs to the Runtime and follows Tokio's
-// spawn_blocking model (core/src/thread_pool.hpp): threads are created on
+// spawn_blocking model (core/src/pools/thread_pool.hpp): threads are created on
 // demand, up to RuntimeConfig::max_blocking_threads (default 512), and an
 // idle thread retires after RuntimeConfig::blocking_keep_alive (default
 // 10 s). Jobs beyond the bound wait in a FIFO queue. The same pool serves

@@ -133,7 +133,7 @@ enum class TaskOpEnd {
 
 using TaskOpClock = std::chrono::steady_clock;
 
-/// The signature-independent half of a use_task wait (use_task.cpp).
+/// The signature-independent half of a use_task wait (core/src/io/use_task.cpp).
 class TaskOpBase {
 public:
   TaskOpBase(const TaskOpBase&) = delete;

@@ -14,7 +14,7 @@
 // logical thread (fiber) runs, or it merges the histories of every task on a
 // loop thread and misses (or invents) races. Seastar annotates its own switches
 // the same way (src/core/thread.cc). Every Boost.Context jump in coreio goes
-// through the two functions in loop.cpp / task.cpp that call these.
+// through ThreadContext (fiber.hpp), which calls these.
 #pragma once
 
 #include <cstddef>

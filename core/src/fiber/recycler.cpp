@@ -79,7 +79,7 @@ struct Cache {
 
 // Not inlined: a fiber may call allocate() on one thread and, after a
 // suspension, on another; each call must find the cache of the thread it runs
-// on now (DESIGN.md "Tasks are fibers").
+// on now (docs/architecture.md, "Tasks are fibers").
 [[gnu::noinline, maybe_unused]] Cache& cache() noexcept { // unused under COREIO_ASAN
   thread_local Cache c;
   return c;

@@ -4,7 +4,7 @@
 // million short tasks run on a handful of stacks. Stacks are never returned to
 // the OS while the runtime lives: on a VM the first touch of a page costs
 // 10-15 us and pages given back are reclaimed by the host, so recycling warm
-// stacks is what keeps spawn-heavy work fast (DESIGN.md "Tasks are fibers").
+// stacks is what keeps spawn-heavy work fast (docs/architecture.md, "Tasks are fibers").
 //
 // Two layouts:
 //  - guarded: one mapping per stack, its lowest page PROT_NONE. An overflow

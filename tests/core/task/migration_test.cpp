@@ -1,6 +1,6 @@
 // Tasks migrate between loop threads at suspension points (work stealing);
 // everything the runtime keeps per thread must be re-read after a switch
-// (DESIGN.md "Tasks are fibers": non-inlined thread-local accessors).
+// (docs/architecture.md, "Tasks are fibers": non-inlined thread-local accessors).
 #include "sched/loop_impl.hpp" // detail::current_loop(), the accessor under test
 
 #include <thread>

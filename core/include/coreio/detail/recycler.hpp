@@ -1,6 +1,7 @@
 // Recycling allocation for the runtime's small, hot objects (task states,
-// callback handles). DESIGN.md: "recycle stacks and task records and never
-// hand them back to the OS on the hot path".
+// callback handles). The design rule (docs/architecture.md, "Tasks are
+// fibers"): recycle stacks and task records and never hand them back to the
+// OS on the hot path.
 //
 // Size classes of 64 bytes up to 1 KiB. Each thread keeps a free list per
 // class (bounded; the surplus goes to a global list in batches), so a task

@@ -126,7 +126,7 @@ public:
   void finish_with_exception(std::exception_ptr e);
 
   TaskStateWord state_;
-  /// FIFO position in its loop's ready order (see loop.cpp, "Ready order").
+  /// FIFO position in its loop's ready order (core/src/sched/ready_queue.hpp, "Ready order").
   /// Atomic only because a stealer may read a stale value while peeking.
   std::atomic<std::uint64_t> ticket_{0};
   /// The loop a pinned task lives on; else the loop that last queued/ran it.

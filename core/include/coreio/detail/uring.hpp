@@ -1,6 +1,6 @@
 // The loop's io_uring, for net/'s socket reads: the loop-thread API.
 //
-// Each loop thread may own one io_uring (core/src/uring.hpp) beside its
+// Each loop thread may own one io_uring (core/src/io/uring.hpp) beside its
 // io_context. net/ queues a socket read there instead of in Asio's epoll
 // reactor: the read then needs no readiness event and no recv() syscall of its
 // own. The loop submits every operation queued during a pass in one

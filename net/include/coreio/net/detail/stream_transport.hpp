@@ -11,7 +11,7 @@
 //    run_task_op, which starts the read inline on the stream's loop thread or
 //    posts it there, and suspends the task until the handler ran. For TCP
 //    and Unix sockets, the read is started in that loop's io_uring when it
-//    has one (UringRead below; coreio/detail/uring.hpp), else in Asio's
+//    has one (coreio/detail/uring_read.hpp), else in Asio's
 //    reactor; the handler, cancellation and errors are the same either way.
 //  - Everything else is called on the loop thread (`on_loop()` is true, or
 //    the call arrives through dispatch()). StreamWriter's state machine
@@ -48,7 +48,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "coreio/detail/function.hpp"
-#include "coreio/detail/uring.hpp"
+#include "coreio/detail/uring_read.hpp"
 #include "coreio/exceptions.hpp"
 #include "coreio/net/address.hpp"
 #include "coreio/net/exceptions.hpp"
@@ -188,76 +188,6 @@ template <class S>
 concept NonBlockingStream = requires(S& s, boost::system::error_code& ec, std::span<const boost::asio::const_buffer> b) {
   s.non_blocking(true, ec);
   { s.write_some(b, ec) } -> std::convertible_to<std::size_t>;
-};
-
-/// Sockets whose reads may go through the loop's io_uring (recv on the fd).
-template <class S>
-concept UringReadableSocket = std::derived_from<S, boost::asio::socket_base> && requires(S& s) {
-  { s.native_handle() } -> std::convertible_to<int>;
-  { s.is_open() } -> std::convertible_to<bool>;
-};
-
-/// One socket read through the loop's io_uring, completing an Asio handler
-/// (a use_task handler) as Asio's own async_read_some would: same error
-/// codes (eof for an orderly end, operation_aborted once cancelled), same
-/// associated allocator and cancellation slot. Lives in memory from the
-/// handler's allocator (use_task's inline block: no allocation).
-template <class Handler>
-class UringRead final : public UringOp {
-public:
-  /// Queues the read; `current` points at the op while it is in flight.
-  /// If the ring has no room, gives the handler back for the reactor.
-  static std::optional<Handler> start(LoopUring& ring, int fd, std::span<char> buf, UringOp*& current, Handler&& h) {
-    Alloc alloc(boost::asio::get_associated_allocator(h));
-    UringRead* op = std::allocator_traits<Alloc>::allocate(alloc, 1);
-    new (op) UringRead(buf.size(), current, std::move(h));
-    if (!uring_recv(ring, fd, buf.data(), buf.size(), *op)) return destroy(op);
-    auto slot = boost::asio::get_associated_cancellation_slot(op->handler_);
-    if (slot.is_connected()) slot.template emplace<Cancel>(&ring, op);
-    current = op;
-    return std::nullopt;
-  }
-
-private:
-  using Alloc = typename std::allocator_traits<
-      boost::asio::associated_allocator_t<Handler>>::template rebind_alloc<UringRead>;
-
-  struct Cancel {
-    LoopUring* ring;
-    UringOp* op;
-    void operator()(boost::asio::cancellation_type) const noexcept { uring_cancel(*ring, *op); }
-  };
-
-  UringRead(std::size_t want, UringOp*& current, Handler&& h)
-      : UringOp(&UringRead::done), want_(want), current_(&current), handler_(std::move(h)) {}
-
-  static Handler destroy(UringRead* op) noexcept {
-    Handler h = std::move(op->handler_);
-    Alloc alloc(boost::asio::get_associated_allocator(h));
-    op->~UringRead();
-    std::allocator_traits<Alloc>::deallocate(alloc, op, 1);
-    return h;
-  }
-
-  static void done(UringOp* self, int res) noexcept {
-    auto* op = static_cast<UringRead*>(self);
-    *op->current_ = nullptr;
-    auto slot = boost::asio::get_associated_cancellation_slot(op->handler_);
-    if (slot.is_connected()) slot.clear();
-    const std::size_t want = op->want_;
-    Handler h = destroy(op);
-    boost::system::error_code ec;
-    std::size_t n = 0;
-    if (res > 0) n = static_cast<std::size_t>(res);
-    else if (res == 0 && want > 0) ec = boost::asio::error::eof;
-    else if (res == -ECANCELED) ec = boost::asio::error::operation_aborted;
-    else if (res < 0) ec = boost::system::error_code(-res, boost::asio::error::get_system_category());
-    std::move(h)(ec, n);
-  }
-
-  std::size_t want_;
-  UringOp** current_;
-  Handler handler_;
 };
 
 /// A stand-in completion handler for the concepts below.
