@@ -10,7 +10,7 @@ namespace coreio::detail {
 
 void ReadyQueue::push_fifo(QueueLink* n) noexcept {
   if (n->kind_ == QueueLink::Kind::task)
-    static_cast<TaskBase*>(n)->ticket_.store(next_ticket(), std::memory_order_relaxed);
+    static_cast<TaskBase*>(n)->ticket_ = next_ticket();
   else static_cast<HandleState*>(n)->ticket_ = next_ticket();
   n->qnext_ = nullptr;
   if (fifo_tail_) fifo_tail_->qnext_ = n;
@@ -31,13 +31,12 @@ QueueLink* ReadyQueue::fifo_pop() noexcept {
 
 std::uint64_t ReadyQueue::fifo_head_ticket() const noexcept {
   return fifo_head_->kind_ == QueueLink::Kind::task
-             ? static_cast<TaskBase*>(fifo_head_)->ticket_.load(std::memory_order_relaxed)
+             ? static_cast<TaskBase*>(fifo_head_)->ticket_
              : static_cast<HandleState*>(fifo_head_)->ticket_;
 }
 
 void ReadyQueue::push_ring(TaskBase* t) noexcept {
-  t->ticket_.store(next_ticket(), std::memory_order_relaxed);
-  if (!local_.push(t)) overflow(t);
+  if (!local_.push(t, next_ticket())) overflow(t);
   local_depth_.store(local_.size(), std::memory_order_relaxed);
 }
 
@@ -115,8 +114,10 @@ QueueLink* ReadyQueue::pop() noexcept {
   lifo_polls_ = 0;
   if (lifo_slot_) push_ring(std::exchange(lifo_slot_, nullptr)); // fairness: back of the line
   if (fifo_head_) {
-    TaskBase* ring_head = local_.peek();
-    if (!ring_head || fifo_head_ticket() < ring_head->ticket_.load(std::memory_order_relaxed)) return fifo_pop();
+    // The ring head's ticket comes from the ring's own tag: the head task may
+    // be stolen (and freed) at any moment, so it is never dereferenced here.
+    std::uint64_t ring_ticket = 0;
+    if (!local_.peek_tag(ring_ticket) || fifo_head_ticket() < ring_ticket) return fifo_pop();
   }
   if (TaskBase* t = local_.pop()) {
     local_depth_.store(local_.size(), std::memory_order_relaxed);

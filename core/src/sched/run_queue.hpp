@@ -16,6 +16,11 @@
 //     head_ is a monotonically increasing 64-bit counter, so there is no ABA.
 //  3. Slots are atomics (relaxed) because a claimant may read a slot while the
 //     owner rewrites it in the losing case of step 2; such reads are discarded.
+//  4. Each slot also has a tag (the owner's ready-order ticket), written and
+//     read by the owner only, so the owner can order the ring's head against
+//     its other queue without touching the head task itself: a thief may have
+//     stolen that task, run it and freed it meanwhile (TSan caught the old
+//     read of the task's own ticket).
 #pragma once
 
 #include <array>
@@ -34,12 +39,14 @@ public:
   static constexpr std::size_t capacity = Capacity;
 
   /// Owner only. False if full (the caller overflows to the global queue).
-  bool push(T* v) noexcept {
+  /// `tag`: the owner's ready-order ticket for v (step 4).
+  bool push(T* v, std::uint64_t tag = 0) noexcept {
     const std::uint64_t t = tail_.load(std::memory_order_relaxed); // owner is the only writer
     // Acquire: pairs with the CAS in pop()/steal_into(); the slots they freed are ours again.
     const std::uint64_t h = head_.load(std::memory_order_acquire);
     if (t - h >= Capacity) return false;
     slots_[t & mask].store(v, std::memory_order_relaxed);
+    tags_[t & mask] = tag; // owner only (step 4)
     // Release: publishes the slot write; pairs with the Acquire loads of tail_ in pop()/steal_into().
     tail_.store(t + 1, std::memory_order_release);
     return true;
@@ -56,11 +63,21 @@ public:
     }
   }
 
-  /// Owner only: the task pop() would return, without claiming it (may be stale).
+  /// Owner only: the task pop() would return, without claiming it (may be
+  /// stale: a thief may take it, and then it must not be dereferenced).
   [[nodiscard]] T* peek() const noexcept {
     const std::uint64_t h = head_.load(std::memory_order_acquire);
     if (h == tail_.load(std::memory_order_relaxed)) return nullptr;
     return slots_[h & mask].load(std::memory_order_relaxed);
+  }
+
+  /// Owner only: the tag of the head slot in `tag`, false if empty. May be
+  /// stale in the same way as peek(), but reads only owner-written memory.
+  [[nodiscard]] bool peek_tag(std::uint64_t& tag) const noexcept {
+    const std::uint64_t h = head_.load(std::memory_order_acquire);
+    if (h == tail_.load(std::memory_order_relaxed)) return false;
+    tag = tags_[h & mask];
+    return true;
   }
 
   /// Any thread except the owner of `dst`... which must be the caller's own
@@ -80,7 +97,9 @@ public:
       if (n > grabbed.size()) n = grabbed.size();
       for (std::uint64_t i = 0; i < n; ++i) grabbed[i] = slots_[(h + i) & mask].load(std::memory_order_relaxed);
       if (head_.compare_exchange_weak(h, h + n, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        for (std::uint64_t i = 0; i < n; ++i) dst.push(grabbed[i]);
+        // Tag 0: the thief steals only with nothing else ready, so its
+        // stolen tasks are the oldest work it has.
+        for (std::uint64_t i = 0; i < n; ++i) dst.push(grabbed[i], 0);
         return n;
       }
     }
@@ -100,6 +119,7 @@ private:
   alignas(64) std::atomic<std::uint64_t> head_{0};
   alignas(64) std::atomic<std::uint64_t> tail_{0};
   alignas(64) std::array<std::atomic<T*>, Capacity> slots_{};
+  std::array<std::uint64_t, Capacity> tags_{}; ///< owner only (step 4)
 };
 
 } // namespace coreio::detail

@@ -126,9 +126,10 @@ public:
   void finish_with_exception(std::exception_ptr e);
 
   TaskStateWord state_;
-  /// FIFO position in its loop's ready order (core/src/sched/ready_queue.hpp, "Ready order").
-  /// Atomic only because a stealer may read a stale value while peeking.
-  std::atomic<std::uint64_t> ticket_{0};
+  /// Position in its loop's ready order while it waits in that loop's FIFO
+  /// (core/src/sched/ready_queue.hpp, "Ready order"); owned by the queue
+  /// that holds it (rule 1). Ring slots keep their own ticket.
+  std::uint64_t ticket_ = 0;
   /// The loop a pinned task lives on; else the loop that last queued/ran it.
   std::atomic<LoopImpl*> loop_{nullptr};
   bool pinned_ = false;
