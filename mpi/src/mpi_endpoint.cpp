@@ -39,7 +39,9 @@ MpiEndpoint& MpiEndpoint::start(int& argc, char**& argv, MpiOptions options) {
   auto* ep = new MpiEndpoint(options);
   std::promise<void> ready;
   auto up = ready.get_future();
-  ep->thread_ = std::thread([ep, &argc, &argv, &ready] {
+  // The promise moves into the thread: start() returns (destroying its
+  // locals) as soon as the future is ready. argc/argv are only used before.
+  ep->thread_ = std::thread([ep, &argc, &argv, ready = std::move(ready)]() mutable {
     try {
       int provided = 0;
       if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
@@ -56,7 +58,7 @@ MpiEndpoint& MpiEndpoint::start(int& argc, char**& argv, MpiOptions options) {
       return;
     }
     ready.set_value();
-    ep->thread_main(nullptr, nullptr);
+    ep->thread_main();
   });
   try {
     up.get();
@@ -69,7 +71,7 @@ MpiEndpoint& MpiEndpoint::start(int& argc, char**& argv, MpiOptions options) {
   return *ep;
 }
 
-void MpiEndpoint::thread_main(int*, char***) {
+void MpiEndpoint::thread_main() {
   const auto now = Clock::now();
   heard_from_root_ = now;
   if (rank_ == 0) {

@@ -152,7 +152,7 @@ private:
     int dest = 0;
   };
 
-  void thread_main(int* argc, char*** argv);
+  void thread_main();
   // rank 0 (mpi_driver.cpp)
   void driver_main();
   bool driver_take_shared();

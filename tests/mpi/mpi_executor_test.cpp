@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   opts.heartbeat_interval = std::chrono::milliseconds(50);
   // Long enough for a rank starved by a loaded 2-core host, short enough
   // for a quick test.
-  opts.failure_timeout = std::chrono::seconds(3);
+  opts.failure_timeout = std::chrono::seconds(4);
   if (coreio::mpi_worker_main(argc, argv, opts)) return 0;
   return doctest::Context(argc, argv).run();
 }

@@ -51,7 +51,8 @@
 //     error is printed to stderr); the supervisor replaces it as in 3 above.
 //
 // Thread safety: call once per process, from its only thread.
-// Throws: ValueError (n == 0, max_restarts budget or timeouts invalid),
+// Throws: ValueError (n == 0, an empty fn, a negative drain_timeout or
+// kill_grace, a restart_window that is not positive),
 // RuntimeError (the calling process has other threads), OSError (fork,
 // signalfd or pidfd_open failed before any worker started). Once workers
 // run, failures are reported by the return value.
