@@ -53,6 +53,7 @@ MpiEndpoint& MpiEndpoint::start(int& argc, char**& argv, MpiOptions options) {
       MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
       MPI_Comm_rank(MPI_COMM_WORLD, &ep->rank_);
       MPI_Comm_size(MPI_COMM_WORLD, &ep->size_);
+      ep->init_state(); // before `ready`: an executor may be created at once
     } catch (...) {
       ready.set_exception(std::current_exception());
       return;
@@ -71,18 +72,20 @@ MpiEndpoint& MpiEndpoint::start(int& argc, char**& argv, MpiOptions options) {
   return *ep;
 }
 
-void MpiEndpoint::thread_main() {
+void MpiEndpoint::init_state() {
   const auto now = Clock::now();
   heard_from_root_ = now;
-  if (rank_ == 0) {
-    ranks_.assign(static_cast<std::size_t>(size_), RankState{.last_heard = now, .last_ping = now});
-    ranks_[0].alive = false; // rank 0 runs no calls
-    // Relaxed: a statistic (live_ranks()).
-    live_.store(static_cast<std::size_t>(size_ - 1), std::memory_order_relaxed);
-    driver_main();
-  } else {
-    worker_main();
-  }
+  if (rank_ != 0) return;
+  ranks_.assign(static_cast<std::size_t>(size_), RankState{.last_heard = now, .last_ping = now});
+  ranks_[0].alive = false; // rank 0 runs no calls
+  // Relaxed: a statistic (live_ranks()); the other threads first see it
+  // after the promise handed over (which orders it anyway).
+  live_.store(static_cast<std::size_t>(size_ - 1), std::memory_order_relaxed);
+}
+
+void MpiEndpoint::thread_main() {
+  if (rank_ == 0) driver_main();
+  else worker_main();
 }
 
 void MpiEndpoint::join() {

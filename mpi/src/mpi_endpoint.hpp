@@ -152,6 +152,7 @@ private:
     int dest = 0;
   };
 
+  void init_state();
   void thread_main();
   // rank 0 (mpi_driver.cpp)
   void driver_main();

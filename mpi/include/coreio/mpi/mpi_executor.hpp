@@ -54,7 +54,8 @@
 //  - any rank's death without `--enable-recovery` (mpirun kills the job);
 //  - MPI_Finalize after a death: its closing fence may wait for the dead
 //    rank forever, so once a rank died no rank finalizes (the job exits
-//    with status 0 all the same under --enable-recovery);
+//    with status 0 all the same under --enable-recovery, which makes
+//    mpirun exit 0 whatever the ranks' exit codes);
 //  - rank 0's death: the worker ranks leave after failure_timeout (exit 1);
 //  - a rank that is alive but starved past failure_timeout is treated as
 //    dead (its calls fail; it is told to leave), so failure_timeout must
