@@ -4,6 +4,10 @@ file(GLOB_RECURSE _coreio_public_headers CONFIGURE_DEPENDS
   ${PROJECT_SOURCE_DIR}/core/include/coreio/*.hpp
   ${PROJECT_SOURCE_DIR}/sync/include/coreio/*.hpp
   ${PROJECT_SOURCE_DIR}/net/include/coreio/*.hpp)
+if(TARGET coreio_mpi)
+  file(GLOB_RECURSE _coreio_mpi_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/mpi/include/coreio/*.hpp)
+  list(APPEND _coreio_public_headers ${_coreio_mpi_headers})
+endif()
 set(_check_sources "")
 foreach(h IN LISTS _coreio_public_headers)
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR} ${h})
@@ -13,4 +17,4 @@ foreach(h IN LISTS _coreio_public_headers)
   list(APPEND _check_sources ${src})
 endforeach()
 add_library(coreio_check_headers OBJECT EXCLUDE_FROM_ALL ${_check_sources})
-target_link_libraries(coreio_check_headers PRIVATE coreio::coreio coreio_private)
+target_link_libraries(coreio_check_headers PRIVATE coreio::coreio $<TARGET_NAME_IF_EXISTS:coreio_mpi> coreio_private)

@@ -1,11 +1,13 @@
 // A CPU+IO pipeline: read files, hash and compress them on other cores,
 // write the results, with bounded queues between the stages.
 //
-//     pipeline <input-dir> <output-dir> [--workers N] [--processes]
+//     pipeline <input-dir> <output-dir> [--workers N] [--processes | --mpi]
+//     mpirun -np 3 pipeline <input-dir> <output-dir> --mpi
 //
 //   read (1 task)  --Queue(4)-->  digest (N tasks)  --Queue(4)-->  write (1 task)
-//     to_thread        SHA-256 + deflate on to_thread     to_thread
-//     file reads       or a ProcessPoolExecutor           file writes
+//     to_thread        SHA-256 + deflate on to_thread,    to_thread
+//     file reads       a ProcessPoolExecutor or the       file writes
+//                      MPI job's other ranks (MpiExecutor)
 //
 // Every file becomes <output-dir>/<name>.z (zlib) and a line of
 // <output-dir>/MANIFEST ("<sha256>  <name>  <size>  <compressed size>"); a
@@ -14,7 +16,10 @@
 // What it shows:
 //  - Blocking work leaves the loops: file IO on the blocking pool (to_thread),
 //    CPU-bound digests on the pool or, with --processes, in worker processes
-//    (ProcessPoolExecutor; this executable is the worker, see main()).
+//    (ProcessPoolExecutor; this executable is the worker, see main()) or,
+//    with --mpi, on the other ranks of an MPI job (MpiExecutor: rank 0 runs
+//    the pipeline, the other ranks only digest; docs/scaling.md has the
+//    figures).
 //  - Bounded queues give back-pressure: the reader cannot run ahead of the
 //    digesters by more than four files, so memory stays bounded whatever the
 //    input size.
@@ -32,6 +37,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -42,6 +48,10 @@
 #include <fmt/core.h>
 
 #include "common/shape.hpp"
+
+#if PIPELINE_WITH_MPI
+#include <coreio/mpi/mpi_executor.hpp>
+#endif
 
 namespace fs = std::filesystem;
 
@@ -97,6 +107,7 @@ struct Options {
   fs::path output;
   int workers = 4;
   bool processes = false;
+  bool mpi = false;
 };
 
 struct Loaded {
@@ -120,14 +131,15 @@ public:
   }
 
   void run() {
-    std::optional<coreio::ProcessPoolExecutor> pool;
-    if (opts_.processes) pool.emplace(static_cast<std::size_t>(opts_.workers));
+    if (opts_.processes) pool_.emplace(static_cast<std::size_t>(opts_.workers));
+#if PIPELINE_WITH_MPI
+    if (opts_.mpi) mpi_.emplace();
+#endif
     coreio::task_group([&](coreio::TaskGroup& tg) {
       tg.create_task([this] { read_stage(); });
-      tg.create_task([this, &pool] {
+      tg.create_task([this] {
         coreio::task_group([&](coreio::TaskGroup& digesters) {
-          for (int i = 0; i < opts_.workers; ++i)
-            digesters.create_task([this, &pool] { digest_stage(pool ? &*pool : nullptr); });
+          for (int i = 0; i < opts_.workers; ++i) digesters.create_task([this] { digest_stage(); });
         });
         digested_.shutdown(); // every digester is done: the writer drains and stops
       });
@@ -146,7 +158,17 @@ private:
     loaded_.shutdown(); // no more input: the digesters stop once the queue is empty
   }
 
-  void digest_stage(coreio::ProcessPoolExecutor* pool) {
+  /// The CPU stage, wherever the options put it.
+  Digest compute(std::string bytes) {
+    auto& loop = coreio::get_running_loop();
+    if (pool_) return loop.run_in_executor(&*pool_, digest, std::move(bytes)).get();
+#if PIPELINE_WITH_MPI
+    if (mpi_) return loop.run_in_executor(&*mpi_, digest, std::move(bytes)).get();
+#endif
+    return coreio::to_thread(digest, std::move(bytes));
+  }
+
+  void digest_stage() {
     while (true) {
       Loaded file;
       try {
@@ -155,8 +177,7 @@ private:
         return;
       }
       const std::size_t size = file.bytes.size();
-      Digest d = pool ? coreio::get_running_loop().run_in_executor(pool, digest, std::move(file.bytes)).get()
-                      : coreio::to_thread(digest, std::move(file.bytes));
+      Digest d = compute(std::move(file.bytes));
       digested_.put(Digested{std::move(file.name), size, std::move(d)});
     }
   }
@@ -189,6 +210,10 @@ private:
   }
 
   Options opts_;
+  std::optional<coreio::ProcessPoolExecutor> pool_;
+#if PIPELINE_WITH_MPI
+  std::optional<coreio::MpiExecutor> mpi_;
+#endif
   std::vector<std::string> names_;
   coreio::Queue<Loaded> loaded_{4};
   coreio::Queue<Digested> digested_{4};
@@ -217,17 +242,30 @@ void report(const std::exception_ptr& e) {
 
 int main(int argc, char** argv) {
   if (coreio::process_worker_main(argc, argv)) return 0; // a ProcessPoolExecutor worker
+  const bool mpi = std::find(argv + 1, argv + argc, std::string_view("--mpi")) != argv + argc;
+#if PIPELINE_WITH_MPI
+  // Every rank gets the same arguments: all of them see --mpi. Ranks 1..n-1
+  // serve digest() calls here until rank 0 is done.
+  if (mpi && coreio::mpi_worker_main(argc, argv)) return 0;
+#else
+  if (mpi) {
+    std::cerr << "pipeline: built without MPI (configure with an MPI installed and COREIO_WITH_MPI=ON)\n";
+    return 2;
+  }
+#endif
 
   Options opts;
+  opts.mpi = mpi;
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> positional;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--workers" && i + 1 < args.size()) opts.workers = std::max(1, std::stoi(args[++i]));
     else if (args[i] == "--processes") opts.processes = true;
+    else if (args[i] == "--mpi") continue;
     else positional.push_back(args[i]);
   }
   if (positional.size() != 2) {
-    std::cerr << "usage: pipeline <input-dir> <output-dir> [--workers N] [--processes]\n";
+    std::cerr << "usage: pipeline <input-dir> <output-dir> [--workers N] [--processes | --mpi]\n";
     return 2;
   }
   opts.input = positional[0];

@@ -3,7 +3,8 @@
 runtime shape, then check every output against the input with Python's own
 zlib and hashlib, the MANIFEST, and the progress lines.
 
-    test_pipeline.py --shape stealing [--processes] -- ./pipeline
+    test_pipeline.py --shape stealing [--processes | --mpi] -- ./pipeline
+    test_pipeline.py --shape stealing --mpi -- mpirun -np 3 ./pipeline
 """
 
 import argparse
@@ -52,6 +53,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shape", required=True, choices=sorted(SHAPES))
     ap.add_argument("--processes", action="store_true")
+    ap.add_argument("--mpi", action="store_true")
     ap.add_argument("command", nargs="+")
     opts = ap.parse_args()
     env = dict(os.environ)
@@ -61,7 +63,8 @@ def main():
         src, dst = os.path.join(tmp, "in"), os.path.join(tmp, "out")
         os.mkdir(src)
         files = generate(src, 24)
-        args = opts.command + [src, dst, "--workers", "3"] + (["--processes"] if opts.processes else [])
+        args = opts.command + [src, dst, "--workers", "3"] + (["--processes"] if opts.processes else []) + (
+            ["--mpi"] if opts.mpi else [])
         proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
             fail(f"exit status {proc.returncode}", proc)
@@ -106,13 +109,13 @@ def main():
             fail("MANIFEST differs:\n" + "\n".join(manifest))
 
         # A missing input directory is reported, not crashed on.
-        bad = subprocess.run(opts.command + [os.path.join(tmp, "missing"), dst], env=env, capture_output=True,
+        bad = subprocess.run(opts.command + [os.path.join(tmp, "missing"), dst] + (["--mpi"] if opts.mpi else []), env=env, capture_output=True,
                              text=True, timeout=60)
         if bad.returncode != 1 or "pipeline: " not in bad.stderr:
             fail("a missing input directory should give exit 1 and a message", bad)
 
     print(f"PASS: {len(files)} files through the pipeline ({opts.shape}"
-          f"{', processes' if opts.processes else ', threads'})")
+          f"{', processes' if opts.processes else ', MPI' if opts.mpi else ', threads'})")
     return 0
 
 

@@ -163,10 +163,17 @@ private:
   std::vector<std::exception_ptr> exceptions_;
 };
 
-/// A worker process of a ProcessPoolExecutor died while running the call.
-class BrokenProcessPool : public RuntimeError {
+/// concurrent.futures.BrokenExecutor: the executor (or the worker that had
+/// the call) can no longer run it - a worker process or MPI rank died.
+class BrokenExecutor : public RuntimeError {
 public:
   using RuntimeError::RuntimeError;
+};
+
+/// A worker process of a ProcessPoolExecutor died while running the call.
+class BrokenProcessPool : public BrokenExecutor {
+public:
+  using BrokenExecutor::BrokenExecutor;
 };
 
 } // namespace coreio

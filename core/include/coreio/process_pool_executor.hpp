@@ -128,6 +128,19 @@ bool register_process_function(const char* name, AnyFunction fn, ProcessInvoker 
 /// The registered name of `fn`, or nullptr.
 [[nodiscard]] const std::string* process_function_name(AnyFunction fn);
 
+/// What running one registered call produced (the worker side of any
+/// executor that ships registered functions: processes, MPI ranks).
+struct ProcessOutcome {
+  enum class Kind : std::uint8_t { result, error, unknown_function };
+  Kind kind = Kind::result;
+  std::string payload = {};    ///< result blob (result), what() (error), a message (unknown_function)
+  std::string error_type = {}; ///< demangled exception type (error)
+};
+/// Looks `name` up in this process's registry and runs it on `args` (a
+/// cereal blob of its parameter tuple). Never throws: an exception of the
+/// function becomes Kind::error with its type and what().
+[[nodiscard]] ProcessOutcome run_registered_function(const std::string& name, const std::string& args) noexcept;
+
 template <class Tuple>
 std::string to_blob(const Tuple& t) {
   std::ostringstream os;

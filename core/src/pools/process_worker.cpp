@@ -86,30 +86,11 @@ bool write_all(int fd, const std::string& data) {
 bool send_reply(int fd, const wire::Reply& reply) { return write_all(fd, wire::frame(to_blob(reply))); }
 
 wire::Reply serve(const wire::Request& req) {
-  wire::Reply reply{.id = req.id, .kind = wire::ReplyKind::result};
-  ProcessInvoker invoker = nullptr;
-  {
-    Registry& r = registry();
-    std::lock_guard g(r.mu);
-    if (auto it = r.by_name.find(req.function); it != r.by_name.end()) invoker = it->second;
-  }
-  if (!invoker) {
-    reply.kind = wire::ReplyKind::unknown_function;
-    reply.payload = "function '" + req.function + "' is not registered in the worker process";
-    return reply;
-  }
-  try {
-    reply.payload = invoker(req.args);
-  } catch (const std::exception& e) {
-    reply.kind = wire::ReplyKind::error;
-    reply.error_type = demangle(typeid(e).name());
-    reply.payload = e.what();
-  } catch (...) {
-    reply.kind = wire::ReplyKind::error;
-    const std::type_info* t = abi::__cxa_current_exception_type();
-    reply.error_type = t ? demangle(t->name()) : "unknown";
-    reply.payload = "exception of type " + reply.error_type;
-  }
+  ProcessOutcome out = run_registered_function(req.function, req.args);
+  wire::Reply reply{.id = req.id, .kind = wire::ReplyKind::result, .payload = std::move(out.payload),
+                    .error_type = std::move(out.error_type)};
+  if (out.kind == ProcessOutcome::Kind::error) reply.kind = wire::ReplyKind::error;
+  if (out.kind == ProcessOutcome::Kind::unknown_function) reply.kind = wire::ReplyKind::unknown_function;
   return reply;
 }
 
@@ -126,6 +107,34 @@ bool register_process_function(const char* name, AnyFunction fn, ProcessInvoker 
   r.by_name.emplace(name, invoker);
   r.by_function.emplace(fn, Registry::Entry{std::make_unique<const std::string>(name), invoker});
   return true;
+}
+
+ProcessOutcome run_registered_function(const std::string& name, const std::string& args) noexcept {
+  ProcessOutcome out;
+  ProcessInvoker invoker = nullptr;
+  {
+    Registry& r = registry();
+    std::lock_guard g(r.mu);
+    if (auto it = r.by_name.find(name); it != r.by_name.end()) invoker = it->second;
+  }
+  try {
+    if (!invoker) {
+      out.kind = ProcessOutcome::Kind::unknown_function;
+      out.payload = "function '" + name + "' is not registered in the worker process";
+      return out;
+    }
+    out.payload = invoker(args);
+  } catch (const std::exception& e) {
+    out.kind = ProcessOutcome::Kind::error;
+    out.error_type = demangle(typeid(e).name());
+    out.payload = e.what();
+  } catch (...) {
+    out.kind = ProcessOutcome::Kind::error;
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    out.error_type = t ? demangle(t->name()) : "unknown";
+    out.payload = "exception of type " + out.error_type;
+  }
+  return out;
 }
 
 const std::string* process_function_name(AnyFunction fn) {

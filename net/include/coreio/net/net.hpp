@@ -8,6 +8,7 @@
 #include "coreio/net/datagram.hpp"
 #include "coreio/net/dns.hpp"
 #include "coreio/net/exceptions.hpp"
+#include "coreio/net/process_group.hpp"
 #include "coreio/net/server.hpp"
 #include "coreio/net/signals.hpp"
 #include "coreio/net/streams.hpp"
