@@ -18,8 +18,8 @@
 // lock, and no permit is lost or doubled.
 //
 // Size: COREIO_CANCEL_RACE_ITEMS put/get pairs per queue case and as many
-// acquire/release hand-offs per lock case (default 100,000; 5,000 under
-// TSan). COREIO_CANCEL_RACE_RUNS repeats each case (default 1).
+// acquire/release hand-offs per lock case (default 100,000; 1,000 under
+// TSan, with a sparser storm). COREIO_CANCEL_RACE_RUNS repeats each case (default 1).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -52,9 +52,19 @@ namespace {
 using namespace std::chrono_literals;
 
 #ifdef COREIO_CANCEL_RACE_TSAN
-constexpr long default_items = 5'000;
+// TSan slows the tasks ~20x but not the cancellers' sleeps: fewer items and
+// a sparser storm keep the run to seconds and most operations completing.
+constexpr long default_items = 1'000;
+constexpr int thread_burst = 4;
+constexpr auto thread_pause = std::chrono::microseconds(200);
+constexpr int task_yield_in_10 = 2; // of 10 rounds, the rest sleep
+constexpr auto task_pause = std::chrono::microseconds(100);
 #else
 constexpr long default_items = 100'000;
+constexpr int thread_burst = 16;
+constexpr auto thread_pause = std::chrono::microseconds(30);
+constexpr int task_yield_in_10 = 8;
+constexpr auto task_pause = std::chrono::microseconds(20);
 #endif
 
 long env_long(const char* name, long fallback) {
@@ -124,8 +134,8 @@ public:
         std::uniform_int_distribution<int> pause(0, 9);
         while (!storm.stop.load(std::memory_order_relaxed)) {
           storm_round(storm, rng);
-          if (pause(rng) < 8) coreio::yield_now();
-          else coreio::sleep(std::chrono::microseconds(20));
+          if (pause(rng) < task_yield_in_10) coreio::yield_now();
+          else coreio::sleep(task_pause);
         }
       }));
     }
@@ -133,8 +143,8 @@ public:
       threads_.push_back(std::make_unique<synctest::Thread>([&storm, t] {
         std::mt19937 rng(static_cast<std::uint32_t>(77 + t));
         while (!storm.stop.load(std::memory_order_relaxed)) {
-          for (int burst = 0; burst < 16; ++burst) storm_round(storm, rng);
-          std::this_thread::sleep_for(std::chrono::microseconds(30));
+          for (int burst = 0; burst < thread_burst; ++burst) storm_round(storm, rng);
+          std::this_thread::sleep_for(thread_pause);
         }
       }));
     }
