@@ -8,7 +8,7 @@
 //     GET  /hello?name=NAME   "hello, NAME"
 //     GET  /sleep?ms=N        answers after N ms (the connection's task
 //                             sleeps; the loop serves everyone else meanwhile)
-//     GET  /stats             requests served so far
+//     GET  /stats             requests served so far, connections open
 //     POST /echo              the request body
 //     HEAD on any GET route   the same headers, no body
 //
@@ -24,7 +24,10 @@
 // Limits: a head larger than the reader's limit (64 KiB) gets 431, a malformed
 // request 400, a body larger than 1 MiB 413, a chunked request body 501 (all
 // followed by closing the connection); a connection idle longer than the
-// idle timeout is closed. SIGINT or SIGTERM closes the server: it stops
+// idle timeout is closed, and so is one whose client sends requests but does
+// not read the answers for that long (drain() waits at most the idle
+// timeout). A client that disconnects mid-request or mid-response ends its
+// connection quietly: that is not a server error. --help prints the options. SIGINT or SIGTERM closes the server: it stops
 // accepting, lets every connection finish its current request, and exits.
 //
 // Run it with COREIO_LOOPS=1 to get asyncio's single-loop design, or with the
@@ -162,25 +165,36 @@ public:
 
   /// The connection's task: requests in, responses out, in order.
   void serve(coreio::StreamReader& reader, coreio::StreamWriter& writer) {
-    while (true) {
-      std::optional<Request> req;
-      try {
-        req = read_request(reader);
-      } catch (const BadRequest& bad) {
-        send(writer, Response{bad.status, std::string(bad.reason) + "\n"}, false, false);
-        break;
+    // Relaxed: a statistic for /stats, orders nothing.
+    connections_.fetch_add(1, std::memory_order_relaxed);
+    struct Leave {
+      std::atomic<std::int64_t>& n;
+      ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
+    } leave{connections_};
+    try {
+      while (true) {
+        std::optional<Request> req;
+        try {
+          req = read_request(reader);
+        } catch (const BadRequest& bad) {
+          send(writer, Response{bad.status, std::string(bad.reason) + "\n"}, false, false);
+          break;
+        }
+        if (!req) break; // the client closed the connection, or stayed idle too long
+        const bool keep = req->keep_alive();
+        const bool head_only = req->method == "HEAD";
+        Response resp = route(*req);
+        requests_.fetch_add(1, std::memory_order_relaxed); // relaxed: a statistic, orders nothing
+        send(writer, resp, keep, head_only);
+        if (!keep) break;
+        if (!drain_in_time(writer)) return;
       }
-      if (!req) break; // the client closed the connection, or stayed idle too long
-      const bool keep = req->keep_alive();
-      const bool head_only = req->method == "HEAD";
-      Response resp = route(*req);
-      requests_.fetch_add(1, std::memory_order_relaxed); // relaxed: a statistic, orders nothing
-      send(writer, resp, keep, head_only);
-      if (!keep) break;
-      writer.drain();
+      if (drain_in_time(writer)) writer.close();
+    } catch (const coreio::ConnectionError&) {
+      // The client went away mid-request or mid-response (reset, broken
+      // pipe): an ordinary end of a connection, nobody left to answer.
+      writer.abort();
     }
-    writer.drain();
-    writer.close();
   }
 
 private:
@@ -224,7 +238,9 @@ private:
     if (!get) return {405, "method not allowed\n"};
     if (path == "/") return {200, "hello, world\n"};
     if (path == "/hello") return {200, fmt::format("hello, {}\n", req.query("name").value_or("stranger"))};
-    if (path == "/stats") return {200, fmt::format("requests: {}\n", requests_.load(std::memory_order_relaxed))};
+    if (path == "/stats")
+      return {200, fmt::format("requests: {}\nconnections: {}\n", requests_.load(std::memory_order_relaxed),
+                               connections_.load(std::memory_order_relaxed))};
     if (path == "/sleep") {
       int ms = 0;
       const std::string arg = req.query("ms").value_or("0");
@@ -233,6 +249,20 @@ private:
       return {200, fmt::format("slept {} ms\n", ms)};
     }
     return {404, "not found\n"};
+  }
+
+  /// drain(), for at most the idle timeout: a client that sends requests but
+  /// does not read the answers would otherwise hold its connection (and the
+  /// answers queued for it) forever. Aborts the connection and returns false
+  /// if the client did not read in time.
+  bool drain_in_time(coreio::StreamWriter& writer) {
+    try {
+      coreio::timeout(idle_timeout_, [&] { writer.drain(); });
+      return true;
+    } catch (const coreio::TimeoutError&) {
+      writer.abort();
+      return false;
+    }
   }
 
   static void send(coreio::StreamWriter& writer, const Response& resp, bool keep_alive, bool head_only) {
@@ -244,7 +274,22 @@ private:
 
   std::chrono::milliseconds idle_timeout_;
   std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::int64_t> connections_{0}; ///< open connections, this one included
 };
+
+constexpr const char* usage = "usage: http_server [--host HOST] [--port PORT] [--idle-timeout-ms MS]\n"
+                              "  --host HOST           address to listen on (default 127.0.0.1)\n"
+                              "  --port PORT           0..65535, 0 picks a free port (default 8080)\n"
+                              "  --idle-timeout-ms MS  1..86400000: closes a connection idle, or not\n"
+                              "                        reading its answers, this long (default 5000)\n";
+
+/// A whole decimal integer in [lo, hi], or nullopt.
+std::optional<long> parse_int(std::string_view text, long lo, long hi) {
+  long v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
 
 } // namespace
 
@@ -252,14 +297,36 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   int port = 8080;
   int idle_ms = 5000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const auto bad = [](std::string_view flag, std::string_view value, std::string_view want) {
+    std::cerr << "http_server: " << flag << ": '" << value << "' is not " << want << "\n" << usage;
+    return 2;
+  };
+  for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
-    if (flag == "--host") host = argv[i + 1];
-    else if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--idle-timeout-ms") idle_ms = std::atoi(argv[i + 1]);
-    else {
-      std::cerr << "usage: http_server [--host H] [--port P] [--idle-timeout-ms MS]\n";
+    if (flag == "--help" || flag == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+    if (flag != "--host" && flag != "--port" && flag != "--idle-timeout-ms") {
+      std::cerr << "http_server: unknown option '" << flag << "'\n" << usage;
       return 2;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "http_server: " << flag << " needs a value\n" << usage;
+      return 2;
+    }
+    const std::string_view value = argv[++i];
+    if (flag == "--host") {
+      if (value.empty()) return bad(flag, value, "a host name or address");
+      host = value;
+    } else if (flag == "--port") {
+      const auto v = parse_int(value, 0, 65535);
+      if (!v) return bad(flag, value, "a port number (0..65535)");
+      port = static_cast<int>(*v);
+    } else {
+      const auto v = parse_int(value, 1, 86'400'000);
+      if (!v) return bad(flag, value, "a timeout in milliseconds (1..86400000)");
+      idle_ms = static_cast<int>(*v);
     }
   }
 

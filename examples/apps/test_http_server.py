@@ -6,8 +6,11 @@
 Starts the server on a free port, then checks: plain GET/HEAD/POST answers,
 keep-alive (several requests on one connection), pipelining (several requests
 in one write, answered in order), concurrency (slow requests overlap instead
-of queueing), error answers (404, 405, 400, 413) and a burst of requests over
-parallel keep-alive connections; finally SIGTERM must make it exit cleanly.
+of queueing), error answers (404, 405, 400, 413), a burst of requests over
+parallel keep-alive connections, a client that never reads its answers (its
+connection is closed after the idle timeout), clients that disconnect
+mid-response (no error on stderr); finally SIGTERM must make it exit cleanly.
+Before that, the command line: --help prints usage, bad option values exit 2.
 """
 
 import argparse
@@ -172,6 +175,79 @@ def test_burst(port, connections=8, per_connection=250):
     return total / took
 
 
+def open_connections(port):
+    (status, _, body), = request(port, get("/stats"))
+    check(status == 200, f"/stats gave {status}")
+    return int(re.search(rb"connections: (\d+)", body)[1])
+
+
+def flood(port, requests, body_size, rcvbuf=4096):
+    """A connection that sends `requests` pipelined POST /echo and reads none
+    of the answers (a small receive buffer, so the answers pile up on the
+    server). Returns the socket and the sending thread."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    s.settimeout(30)
+    one = (f"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {body_size}\r\n\r\n".encode()
+           + b"x" * body_size)
+
+    def send():
+        try:
+            for _ in range(requests):
+                s.sendall(one)
+        except OSError:
+            pass  # the server gave up on us: expected
+
+    t = threading.Thread(target=send, daemon=True)
+    t.start()
+    return s, t
+
+
+def test_non_reading_client(port, idle_s):
+    # Enough answers to fill every buffer between the server and us, so the
+    # server's drain() blocks; it must give up after the idle timeout.
+    s, t = flood(port, requests=400, body_size=32 * 1024)
+    try:
+        time.sleep(idle_s / 4)
+        deadline = time.monotonic() + idle_s + 10
+        while open_connections(port) > 1:  # the /stats connection itself
+            check(time.monotonic() < deadline,
+                  f"a client that reads no answers still holds its connection after {idle_s + 10:.0f} s")
+            time.sleep(0.1)
+        t.join(timeout=10)
+    finally:
+        s.close()
+
+
+def test_disconnect_mid_response(port):
+    # Reset connections while answers are being written: the server must not
+    # log these as errors (the final stderr check) and must keep serving.
+    for _ in range(5):
+        s, t = flood(port, requests=40, body_size=32 * 1024)
+        time.sleep(0.05)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()  # RST
+        t.join(timeout=10)
+    deadline = time.monotonic() + 10
+    while open_connections(port) > 1:
+        check(time.monotonic() < deadline, "reset connections are still open")
+        time.sleep(0.1)
+    (status, _, body), = request(port, get("/"))
+    check(status == 200 and body == b"hello, world\n", "server stopped serving after resets")
+
+
+def test_command_line(command, env):
+    r = subprocess.run(command + ["--help"], env=env, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and r.stdout.startswith("usage: http_server"), f"--help: {r.returncode} {r.stdout!r}")
+    for bad in (["--port", "abc"], ["--port", "70000"], ["--port", "-1"], ["--port", "80x"], ["--port"],
+                ["--idle-timeout-ms", "0"], ["--idle-timeout-ms", "-5"], ["--idle-timeout-ms", "1.5"],
+                ["--host", ""], ["--bogus", "1"], ["8080"]):
+        r = subprocess.run(command + bad, env=env, capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and "usage: http_server" in r.stderr and not r.stdout,
+              f"{bad}: exit {r.returncode}, stdout {r.stdout!r}, stderr {r.stderr!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shape", required=True, choices=sorted(SHAPES))
@@ -179,6 +255,11 @@ def main():
     opts = ap.parse_args()
     env = dict(os.environ)
     env.update(SHAPES[opts.shape])
+    try:
+        test_command_line(opts.command, env)
+    except (Failure, subprocess.TimeoutExpired) as e:
+        print(f"FAIL ({opts.shape}): command line: {e}")
+        return 1
 
     proc = subprocess.Popen(opts.command + ["--port", "0", "--idle-timeout-ms", "1000"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -194,6 +275,8 @@ def main():
         test_concurrency(port)
         test_errors(port)
         rate = test_burst(port)
+        test_non_reading_client(port, idle_s=1.0)
+        test_disconnect_mid_response(port)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
         check(proc.returncode == 0, f"exit status {proc.returncode} after SIGTERM")
@@ -205,7 +288,8 @@ def main():
         print(f"FAIL ({opts.shape}): {e}")
         print("---- server stdout ----\n" + (out or "") + "---- server stderr ----\n" + (err or ""))
         return 1
-    print(f"PASS ({opts.shape}): basics, keep-alive, pipelining, concurrency, errors; "
+    print(f"PASS ({opts.shape}): command line, basics, keep-alive, pipelining, concurrency, errors, "
+          f"non-reading client, resets; "
           f"burst of 2000 requests at {rate:.0f} req/s (debug build, Python clients)")
     return 0
 

@@ -28,16 +28,22 @@
 //         producers = [producer(queue)]
 //         await asyncio.wait(consumers + producers)
 //
-// The seed's consumers leave as soon as the queue is momentarily empty. Items
-// arrive every 0.02 s and each consumer takes one, finds the queue empty and
-// leaves: after three items nobody is left, items 3 and 4 are never
-// processed, and the producer's join() waits forever (whether consumer c
-// sees item 3 depends on two timers due at the same instant). The intended
-// program has the consumers serve until the work is done: here they loop
-// until main cancels them, once the producer's join() has returned, which is
-// the pattern the asyncio documentation uses. The producer's interval is 10x
-// the seed's and the per-item work 5x, so that no two events fall on the
-// same instant (in the seed, item 2 is done exactly when item 3 arrives).
+// Under CPython the seed ends: on one loop every step is ordered. Items
+// arrive every 0.02 s; consumers a and b each take one, find the queue
+// empty and leave ("Consumer a ending" after item 0, b after item 1). Item 2
+// takes c 0.02 s, done exactly when item 3 is due; the producer's timer was
+// set first (it went back to sleep before c woke up), so item 3 is queued
+// before c checks queue.empty(), and c goes on to serve items 3 and 4, then
+// leaves, and the producer's join() returns.
+//
+// With several loops that order is gone: the consumers may start before or
+// after the producer and the timers fire on different threads, so the last
+// consumer may find the queue momentarily empty and leave while items are
+// still to come; then the producer's join() waits forever. So this example
+// keeps the seed's consumers on one loop (the same timings, times 10, and the
+// same output), and on several loops has them serve until the work is done:
+// they loop until main cancels them once the producer's join() has returned,
+// the pattern the asyncio documentation uses.
 #include <string>
 #include <vector>
 
@@ -49,15 +55,21 @@
 
 using examples::sec;
 
-void consumer(char name, coreio::Queue<int>& queue) {
+/// `leave_when_empty`: the seed's consumer (one loop); otherwise it serves
+/// until cancelled.
+void consumer(char name, coreio::Queue<int>& queue, bool leave_when_empty) {
   fmt::print("Consumer {} starting\n", name);
   try {
     while (true) {
       int item = queue.get();
       fmt::print("Consumer {} has item {}\n", name, item);
-      coreio::sleep(sec(0.05 * item));
+      coreio::sleep(sec(0.1 * item));
       fmt::print("Consumer {} mark item {} as done\n", name, item);
       queue.task_done(); // one fewer unfinished item
+      if (leave_when_empty && queue.empty()) {
+        fmt::print("Consumer {} ending\n", name);
+        return;
+      }
     }
   } catch (const coreio::CancelledError&) {
     fmt::print("Consumer {} ending\n", name);
@@ -81,11 +93,14 @@ int main() {
   coreio::run(
       [] {
         coreio::Queue<int> queue;
+        const bool one_loop = coreio::get_running_loop().runtime().num_loops() == 1;
         std::vector<coreio::Task<void>> consumers;
         for (char name : std::string("abc"))
-          consumers.push_back(coreio::create_task([name, &queue] { consumer(name, queue); }));
+          consumers.push_back(coreio::create_task([name, &queue, one_loop] { consumer(name, queue, one_loop); }));
         coreio::create_task([&queue] { producer(queue); }).get();
-        for (auto& c : consumers) c.cancel();
+        if (!one_loop) {
+          for (auto& c : consumers) c.cancel();
+        }
         coreio::gather(coreio::return_exceptions, consumers); // wait until they have left
       },
       examples::shape());

@@ -180,11 +180,16 @@ std::string StreamCore::readuntil(std::span<const std::string_view> separators) 
     const std::string_view buf = rbuf_.view();
     std::size_t match_start = std::string_view::npos;
     std::size_t match_end = std::string_view::npos;
+    // asyncio 3.13 sorts the separators by length and keeps the first match
+    // with the smallest end: of two matches ending together, the shorter
+    // separator wins (its later start is what the limit check sees).
     for (std::string_view sep : separators) {
       const std::size_t at = buf.find(sep, offset);
-      if (at != std::string_view::npos && (match_end == std::string_view::npos || at + sep.size() < match_end)) {
+      if (at == std::string_view::npos) continue;
+      const std::size_t end = at + sep.size();
+      if (match_end == std::string_view::npos || end < match_end || (end == match_end && at > match_start)) {
         match_start = at;
-        match_end = at + sep.size();
+        match_end = end;
       }
     }
     if (match_end != std::string_view::npos) {
@@ -193,7 +198,11 @@ std::string StreamCore::readuntil(std::span<const std::string_view> separators) 
       return rbuf_.take(match_end);
     }
     offset = buf.size() + 1 > max_sep ? buf.size() + 1 - max_sep : 0;
-    if (buf.size() > limit_) throw LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+    // asyncio's check: overrun only once no separator starting within the
+    // limit can still complete (buflen + 1 - max_seplen > limit). Checking
+    // the buffered length instead would make the outcome depend on how the
+    // bytes were chunked (a separator split across two reads).
+    if (offset > limit_) throw LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
     if (eof_.load(std::memory_order_relaxed)) throw IncompleteReadError(rbuf_.take(rbuf_.size()), std::nullopt);
     fill();
   }

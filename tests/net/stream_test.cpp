@@ -275,3 +275,90 @@ COREIO_TEST_CASE("get_extra_info reports the socket and a default for unknown ke
 }
 
 } // TEST_SUITE
+
+namespace {
+
+/// What readuntil(separators) on a reader with `limit` makes of `chunks` fed
+/// one at a time by another task (the reader waits in between): the data
+/// returned, or the exception's kind.
+std::string readuntil_outcome(std::size_t limit, const std::vector<std::string>& chunks,
+                              const std::vector<std::string>& separators) {
+  coreio::StreamReader r({.limit = limit});
+  auto feeder = coreio::get_running_loop().create_task([&] {
+    for (const auto& c : chunks) {
+      r.feed_data(c);
+      coreio::yield_now();
+    }
+    r.feed_eof();
+  });
+  std::string out;
+  try {
+    out = "data:" + (separators.size() == 1 ? r.readuntil(separators[0]) : r.readuntil({separators[0], separators[1]}));
+  } catch (const coreio::LimitOverrunError&) {
+    out = "LimitOverrunError";
+  } catch (const coreio::IncompleteReadError&) {
+    out = "IncompleteReadError";
+  }
+  feeder.get();
+  return out;
+}
+
+/// Every split of `data` into two or three chunks.
+std::vector<std::vector<std::string>> chunkings(const std::string& data) {
+  std::vector<std::vector<std::string>> out{{data}};
+  for (std::size_t i = 1; i < data.size(); ++i) {
+    out.push_back({data.substr(0, i), data.substr(i)});
+    for (std::size_t j = i + 1; j < data.size(); ++j)
+      out.push_back({data.substr(0, i), data.substr(i, j - i), data.substr(j)});
+  }
+  return out;
+}
+
+} // namespace
+
+COREIO_TEST_CASE("readuntil's outcome does not depend on how the bytes were chunked (asyncio's limit check)") {
+  struct Case {
+    std::size_t limit;
+    std::string data;
+    std::vector<std::string> seps; // one or two
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      // The separator starts at the limit: it fits (match_start == limit).
+      {10, "0123456789\r\n", {"\r\n"}, "data:0123456789\r\n"},
+      {10, "0123456789\n", {"\n"}, "data:0123456789\n"},
+      {10, "0123456789ab\r\n", {"\r\n"}, "LimitOverrunError"},
+      {10, "0123456789abcd", {"\r\n"}, "LimitOverrunError"},
+      {10, "0123\r\n", {"\r\n", "--END--"}, "data:0123\r\n"},
+      {10, "012345678--END--", {"\r\n", "--END--"}, "data:012345678--END--"},
+      {10, "0123456789ab--END--", {"\r\n", "--END--"}, "LimitOverrunError"},
+      {19, "0123456789ab--END--", {"\r\n", "--END--"}, "data:0123456789ab--END--"},
+      {10, "0123", {"\r\n"}, "IncompleteReadError"},
+  };
+  for (const Case& c : cases) {
+    for (const auto& chunks : chunkings(c.data)) {
+      std::string split;
+      for (const auto& ch : chunks) split += "[" + ch + "]";
+      INFO("limit ", c.limit, ", chunks ", split);
+      CHECK(readuntil_outcome(c.limit, chunks, c.seps) == c.expected);
+    }
+  }
+}
+
+COREIO_TEST_CASE("readuntil: of two matches ending together the shorter separator wins (asyncio 3.13)") {
+  // "\r\n" starts at 10 and "\n" at 11; both end at 12. asyncio 3.13 takes the
+  // shorter one, whose start is past the limit: LimitOverrunError(consumed=11).
+  for (auto seps : {std::initializer_list<std::string_view>{"\r\n", "\n"}, {"\n", "\r\n"}}) {
+    coreio::StreamReader r({.limit = 10});
+    r.feed_data("0123456789\r\n");
+    try {
+      (void)r.readuntil(seps);
+      FAIL("expected LimitOverrunError");
+    } catch (const coreio::LimitOverrunError& e) {
+      CHECK(e.consumed() == 11);
+    }
+  }
+  coreio::StreamReader r({.limit = 11});
+  r.feed_data("0123456789\r\n");
+  CHECK(r.readuntil({"\r\n", "\n"}) == "0123456789\r\n");
+}

@@ -110,6 +110,83 @@ COREIO_TEST_CASE("waiters are served in FIFO order (test_acquire_fifo_order)") {
   });
 }
 
+COREIO_TEST_CASE("a woken waiter that has not run yet keeps the semaphore locked (test_acquire_fifo_order_4)") {
+  // asyncio keeps a woken waiter in `_waiters` until it runs: releases made
+  // meanwhile raise the value but locked() stays true, so newcomers queue
+  // behind it, and the woken waiter then wakes as many as the value allows.
+  on_one_loop([] {
+    coreio::Semaphore sem(0);
+    std::vector<int> result;
+    coreio::Task<> t4;
+    auto t1 = spawn_here([&] {
+      CHECK(Probe::value(sem) == 0);
+      sem.acquire();
+      CHECK(Probe::value(sem) == 0); // it woke both waiters behind it
+      t4 = spawn_here([&] { result.push_back(4); }); // runs after t3, not before t2
+      result.push_back(1);
+    });
+    auto t2 = spawn_here([&] {
+      sem.release(); // for t1
+      sem.release();
+      sem.release();
+      CHECK(Probe::value(sem) == 2);
+      CHECK(sem.locked()); // t1 has not run yet
+      CHECK_FALSE(sem.try_acquire());
+      sem.acquire();
+      result.push_back(2);
+    });
+    auto t3 = spawn_here([&] {
+      sem.acquire();
+      CHECK(sem.locked());
+      result.push_back(3);
+    });
+    coreio::yield_now(); // asyncio.sleep(0): t1 waits, t2 releases and queues, t3 queues
+    CHECK(Probe::value(sem) == 2);
+    CHECK(Probe::waiters(sem) == 2); // t2, t3; t1 holds its permit but has not run
+    CHECK(sem.locked());
+    t1.get();
+    t2.get();
+    t3.get();
+    t4.get();
+    CHECK(result == std::vector<int>{1, 2, 3, 4});
+    CHECK(Probe::value(sem) == 0);
+    CHECK(sem.locked());
+  });
+}
+
+COREIO_TEST_CASE("a waiter woken and cancelled before it runs hands its permit on behind a pending waiter") {
+  on_one_loop([] {
+    coreio::Semaphore sem(0);
+    std::vector<int> result;
+    auto t1 = spawn_here([&] {
+      sem.acquire();
+      result.push_back(1);
+    });
+    auto t2 = spawn_here([&] {
+      sem.acquire();
+      result.push_back(2);
+    });
+    auto t3 = spawn_here([&] {
+      sem.acquire();
+      result.push_back(3);
+    });
+    eventually([&] { return Probe::waiters(sem) == 3; });
+    sem.release(); // to t1
+    sem.release(); // to t2
+    t1.cancel();   // woken, not yet run: its permit goes to t3
+    CHECK(sem.locked());
+    CHECK_FALSE(sem.try_acquire());
+    CHECK(synctest::outcome_of([&] { t1.get(); }) == "cancelled");
+    t2.get();
+    t3.get();
+    CHECK(result == std::vector<int>{2, 3});
+    CHECK(Probe::value(sem) == 0);
+    sem.release();
+    CHECK_FALSE(sem.locked());
+    CHECK(sem.try_acquire());
+  });
+}
+
 COREIO_TEST_CASE("waiters on different loops and threads are served in the order they queued") {
   coreio::Semaphore sem(0);
   std::mutex mu;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,8 @@ namespace coreio::detail {
 struct SyncProbe {
   static std::size_t waiters(const Lock& l) { return l.permits_.waiter_count(); }
   static std::size_t waiters(const Semaphore& s) { return s.permits_.waiter_count(); }
+  /// asyncio's `sem._value`: free permits, not counting those handed to woken waiters.
+  static std::uint64_t value(const Semaphore& s) { return s.permits_.value(); }
   static std::size_t waiters(const Event& e) {
     std::lock_guard g(e.lock_);
     return e.waiters_.size();

@@ -52,13 +52,22 @@
 // by the manager thread.
 // Cancellation: a queued call whose future is cancelled is never sent; a call
 // already sent runs to the end in its worker and its result is dropped.
-// shutdown(cancel_futures = true) cancels every queued call.
+// shutdown(cancel_futures = true) cancels every queued call; a bounded
+// shutdown(wait, cancel_futures, kill_after) also SIGKILLs workers whose
+// calls are still running after kill_after, so a hung call cannot keep the
+// program (or the destructor) from ending.
+//
+// Parent death: a worker dies with its parent (PR_SET_PDEATHSIG = SIGKILL,
+// plus a getppid() check for a parent that died while it started), even in
+// the middle of an endless call: SIGKILL or _Exit of the parent leaves no
+// worker running.
 // Throws: submit() throws ValueError for an unregistered function,
 // RuntimeError after shutdown, and whatever cereal throws for arguments it
 // cannot serialize. The constructor throws ValueError (max_workers == 0) and
 // RuntimeError (in a worker process that did not call process_worker_main).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -240,6 +249,15 @@ public:
   /// returns when every call has finished and every worker has exited and
   /// been reaped. Without wait the destructor does that waiting.
   void shutdown(bool wait = true, bool cancel_futures = false);
+
+  /// A bounded shutdown, for a program with a stuck call that must still
+  /// exit: as shutdown(wait, cancel_futures), and once `kill_after` has
+  /// passed, calls still queued are cancelled and every worker still running
+  /// a call is SIGKILLed (its future fails with BrokenProcessPool). The
+  /// deadline also bounds a later shutdown() and the destructor, so
+  /// shutdown(false, true, 2s) then leaving scope ends within about 2 s. A
+  /// second bounded shutdown may shorten the deadline, not lengthen it.
+  void shutdown(bool wait, bool cancel_futures, std::chrono::nanoseconds kill_after);
 
   [[nodiscard]] std::size_t max_workers() const noexcept { return max_workers_; }
 

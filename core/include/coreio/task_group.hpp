@@ -41,6 +41,13 @@
 // Throws: ExceptionGroup, CancelledError; create_task throws RuntimeError if
 // the group has not been entered, is finished, or is shutting down (a
 // failure already cancelled it); TaskGroup() throws RuntimeError outside a task.
+// Several loops: a child (or the parent) still running when a failure on
+// another loop aborts the group has not seen its CancelledError yet; until
+// it does, its create_task() returns a task that is cancelled before it
+// starts, as asyncio's child got (its run would have ended before the
+// abort), and the caller gets CancelledError at its next suspension point.
+// Once it has seen its CancelledError, create_task() raises RuntimeError
+// ("TaskGroup is shutting down"), on one loop and on several.
 #pragma once
 
 #include <exception>
@@ -73,7 +80,7 @@ public:
   template <class F>
     requires std::invocable<std::decay_t<F>&>
   auto create_task(F&& fn, TaskOptions opts = {}) -> Task<detail::task_result_t<F>> {
-    begin_create();
+    if (begin_create()) pin_doomed(opts);
     Task<detail::task_result_t<F>> task;
     try {
       task = coreio::create_task(std::forward<F>(fn), std::move(opts));
@@ -97,7 +104,13 @@ public:
   void abandon() noexcept;
 
 private:
-  void begin_create();
+  /// Reserves a slot; true if the new child will be cancelled before it
+  /// starts (the group is aborting and the caller's run overlapped it).
+  bool begin_create();
+  /// A doomed child starts on the caller's loop, pinned and not eager: that
+  /// loop is busy with the caller until end_create() has cancelled it, so no
+  /// loop can start its body first.
+  static void pin_doomed(TaskOptions& opts);
   void abandon_create() noexcept;
   void end_create(const detail::Ref<detail::FutureStateBase>& child);
 

@@ -24,6 +24,12 @@
 //     suspends inside a catch block.
 //  5. The state is shared (Ref) with every child's done callback, so a late
 //     callback never touches a TaskGroup that has left its scope.
+//  6. create_task() after the abort: asyncio's RuntimeError("TaskGroup is
+//     shutting down"), which its child can only meet after catching its
+//     CancelledError. With several loops a child may be running when another
+//     loop aborts the group; its cancellation is then pending, and until it
+//     is delivered create_task() does what asyncio's child, whose run would
+//     have ended before the abort, got: a task, cancelled before it starts.
 #include "coreio/task_group.hpp"
 
 #include <mutex>
@@ -33,6 +39,7 @@
 
 #include "coreio/detail/awaitable.hpp"
 #include "coreio/detail/spin_lock.hpp"
+#include "coreio/detail/waiter.hpp"
 #include "coreio/loop.hpp"
 #include "runtime/log.hpp"
 #include "sched/loop_impl.hpp"
@@ -66,11 +73,19 @@ class TaskGroupState final : public RefCounted {
 public:
   explicit TaskGroupState(TaskBase& parent) : parent_(Ref<FutureStateBase>::share(&parent)) {}
 
-  void begin_create() {
+  bool begin_create() {
     std::lock_guard g(mu_);
     if (exiting_ && idle_locked()) throw RuntimeError("TaskGroup is finished");
-    if (aborting_) throw RuntimeError("TaskGroup is shutting down");
+    // Step 6: a caller whose cancellation is still undelivered is in a run
+    // that the abort overlapped (another loop aborted the group meanwhile).
+    // In asyncio that run would have finished before the abort, so its
+    // create_task succeeds and the new child is cancelled by end_create()
+    // (step 2) before it starts; the caller gets CancelledError at its next
+    // suspension point. A caller that has seen its CancelledError (or never
+    // had one) gets asyncio's RuntimeError.
+    if (aborting_ && !cancel_pending()) throw RuntimeError("TaskGroup is shutting down");
     ++creating_;
+    return aborting_;
   }
 
   void abandon_create() noexcept {
@@ -295,7 +310,13 @@ void TaskGroup::abandon() noexcept {
   s_->abandon();
 }
 
-void TaskGroup::begin_create() { s_->begin_create(); }
+bool TaskGroup::begin_create() { return s_->begin_create(); }
+
+void TaskGroup::pin_doomed(TaskOptions& opts) {
+  opts.eager = false;
+  opts.pinned = true;
+  opts.loop = &get_running_loop();
+}
 void TaskGroup::abandon_create() noexcept { s_->abandon_create(); }
 void TaskGroup::end_create(const detail::Ref<detail::FutureStateBase>& child) { s_->end_create(child); }
 

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -74,8 +76,10 @@ pid_t spawn_process(int child_sock) {
   env_store.push_back(marker + "1");
   envp.push_back(env_store.back().data());
   envp.push_back(nullptr);
-  std::string arg0 = "coreio-worker", arg1 = wire::worker_flag, arg2 = std::to_string(wire::worker_fd);
-  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+  // arg3: our pid, so a worker started just as we die notices (process_worker_main).
+  std::string arg0 = "coreio-worker", arg1 = wire::worker_flag, arg2 = std::to_string(wire::worker_fd),
+              arg3 = std::to_string(::getpid());
+  char* argv[] = {arg0.data(), arg1.data(), arg2.data(), arg3.data(), nullptr};
 
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, envp.data());
@@ -120,11 +124,16 @@ void ProcessPool::submit(ProcessCall call) {
   wake();
 }
 
-void ProcessPool::shutdown(bool wait, bool cancel_futures) {
+void ProcessPool::shutdown(bool wait, bool cancel_futures,
+                           std::optional<std::chrono::steady_clock::duration> kill_after) {
   std::deque<ProcessCall> cancelled;
   {
     std::lock_guard g(mu_);
     shutdown_ = true;
+    if (kill_after) {
+      const auto at = std::chrono::steady_clock::now() + std::max(*kill_after, std::chrono::steady_clock::duration{});
+      if (!kill_at_ || at < *kill_at_) kill_at_ = at;
+    }
     if (cancel_futures) {
       cancel_queued_ = true;
       cancelled.swap(incoming_);
@@ -145,6 +154,17 @@ void ProcessPool::manager_main() {
   for (;;) {
     take_incoming();                                            // step 1
     if (!stopping_ || !queue_.empty()) dispatch();              // step 2
+    int timeout_ms = -1;
+    if (stopping_ && kill_deadline_ && !killed_) {              // bounded shutdown
+      const auto left = *kill_deadline_ - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        kill_running();
+      } else {
+        // Rounded up: waking early would only poll again.
+        timeout_ms = static_cast<int>(std::min<std::int64_t>(
+            std::chrono::ceil<std::chrono::milliseconds>(left).count(), 24 * 3600 * 1000));
+      }
+    }
     if (stopping_ && queue_.empty()) {                          // step 3
       for (auto& w : workers_)
         if (!w->current && !w->retiring) retire(*w);
@@ -158,7 +178,7 @@ void ProcessPool::manager_main() {
       fds.push_back({w->sock >= 0 ? w->sock : -1, ev, 0}); // fd -1: ignored by poll
       fds.push_back({w->pidfd, POLLIN, 0});
     }
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    if (::poll(fds.data(), fds.size(), timeout_ms) < 0) {
       if (errno == EINTR) continue;
       internal_error(std::string("process pool: poll failed: ") + std::strerror(errno));
     }
@@ -190,6 +210,7 @@ void ProcessPool::take_incoming() {
     std::lock_guard g(mu_);
     in.swap(incoming_);
     stopping_ = shutdown_;
+    kill_deadline_ = kill_at_;
     cancel = std::exchange(cancel_queued_, false);
   }
   for (ProcessCall& c : in) queue_.push_back(std::move(c));
@@ -343,6 +364,16 @@ void ProcessPool::handle_frame(Worker& w, const std::string& payload) {
   if (max_tasks_per_child_ && w.calls >= *max_tasks_per_child_) retire(w);
 }
 
+void ProcessPool::kill_running() {
+  killed_ = true;
+  for (ProcessCall& c : queue_) (void)c.future->cancel({});
+  queue_.clear();
+  // Their pidfds report the exits; on_exit() reaps them and fails their calls
+  // with BrokenProcessPool. Idle workers were retired already (step 3).
+  for (auto& w : workers_)
+    if (w->current) ::kill(w->pid, SIGKILL);
+}
+
 void ProcessPool::retire(Worker& w) {
   // Closing our end is the worker's signal to exit (it reads EOF).
   w.retiring = true;
@@ -407,6 +438,10 @@ ProcessPoolExecutor::ProcessPoolExecutor(std::optional<std::size_t> max_workers,
 ProcessPoolExecutor::~ProcessPoolExecutor() { shutdown(true, false); }
 
 void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) { pool_->shutdown(wait, cancel_futures); }
+
+void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures, std::chrono::nanoseconds kill_after) {
+  pool_->shutdown(wait, cancel_futures, std::chrono::duration_cast<std::chrono::steady_clock::duration>(kill_after));
+}
 
 void ProcessPoolExecutor::submit_call(detail::ProcessCall call) { pool_->submit(std::move(call)); }
 

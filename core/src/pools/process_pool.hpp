@@ -36,6 +36,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -59,8 +60,12 @@ public:
 
   /// Any thread. Throws RuntimeError after shutdown.
   void submit(ProcessCall call);
-  /// Any thread but the manager. Idempotent.
-  void shutdown(bool wait, bool cancel_futures);
+  /// Any thread but the manager. Idempotent. kill_after: once that much time
+  /// has passed, queued calls are cancelled and workers still running a call
+  /// are SIGKILLed (their calls fail with BrokenProcessPool). A later call
+  /// may shorten the deadline, never lengthen it.
+  void shutdown(bool wait, bool cancel_futures,
+                std::optional<std::chrono::steady_clock::duration> kill_after = std::nullopt);
 
 private:
   struct Worker {
@@ -88,6 +93,8 @@ private:
   void handle_frame(Worker& w, const std::string& payload);
   void on_exit(Worker& w);
   void retire(Worker& w);
+  /// The bounded shutdown's deadline passed: cancel the queue, SIGKILL busy workers.
+  void kill_running();
   void fail_queued(const std::string& why);
   void wake() noexcept;
 
@@ -99,6 +106,7 @@ private:
   std::deque<ProcessCall> incoming_;
   bool shutdown_ = false;
   bool cancel_queued_ = false;
+  std::optional<std::chrono::steady_clock::time_point> kill_at_; ///< bounded shutdown's deadline
 
   int wake_fd_ = -1; ///< eventfd: submissions and shutdown wake the manager
   std::thread manager_;
@@ -109,6 +117,8 @@ private:
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint64_t next_id_ = 1;
   bool stopping_ = false; ///< shutdown seen by the manager
+  std::optional<std::chrono::steady_clock::time_point> kill_deadline_; ///< kill_at_ as last seen
+  bool killed_ = false; ///< the deadline passed: running workers were SIGKILLed
 };
 
 } // namespace coreio::detail

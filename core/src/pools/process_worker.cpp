@@ -7,7 +7,9 @@
 // worker has no runtime, no loops and no other threads unless the functions
 // it runs start them.
 #include <cxxabi.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cerrno>
@@ -152,6 +154,17 @@ bool process_worker_main(int argc, char** argv) {
   namespace wire = detail::process_protocol;
   if (argc < 3 || std::strcmp(argv[1], wire::worker_flag) != 0) return false;
   const int fd = std::atoi(argv[2]);
+  // Die with the parent, even inside a long or endless call that never looks
+  // at the socket: the kernel sends SIGKILL when the thread that started us
+  // (the pool's manager thread, which outlives every worker it started) or
+  // the whole parent process ends, by SIGKILL or _Exit included. A parent
+  // that died before the prctl took effect has left us to another parent
+  // already: getppid() then differs from the pid it passed us, and we leave.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (argc >= 4 && ::getppid() != static_cast<pid_t>(std::atol(argv[3]))) {
+    ::close(fd);
+    return true;
+  }
   // From here on this is a well-behaved worker: processes it starts are not.
   ::unsetenv(wire::worker_env);
   if (!detail::send_reply(fd, wire::Reply{.id = 0, .kind = wire::ReplyKind::hello})) {

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -251,3 +253,116 @@ TEST_CASE("large arguments and results cross the socket") {
 }
 
 } // TEST_SUITE
+
+namespace {
+
+/// True while `pid` exists and is not a zombie (a zombie runs nothing).
+bool process_running(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z' && line[close + 2] != 'X';
+}
+
+/// Polls (bounded) until `pid` is no longer running; from a task it suspends.
+bool gone_within(int pid, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (process_running(pid)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    coreio::sleep(5ms);
+  }
+  return true;
+}
+
+/// The pid a marker file holds once it is complete, or 0 after 10 s.
+int pid_in(const std::string& path) {
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream in(path);
+    int pid = 0;
+    if (in >> pid && pid > 0) return pid;
+    coreio::sleep(5ms);
+  }
+  return 0;
+}
+
+#ifdef COREIO_ORPHAN_PROBE
+/// Runs process_orphan_probe in `mode` and checks that its worker, inside an
+/// endless call, does not outlive it.
+void worker_dies_with_parent(const char* mode) {
+  const std::string pidfile = marker_path(mode);
+  std::string probe = COREIO_ORPHAN_PROBE, file = pidfile, m = mode;
+  char* argv[] = {probe.data(), file.data(), m.data(), nullptr};
+  pid_t parent = -1;
+  REQUIRE(::posix_spawn(&parent, probe.c_str(), nullptr, nullptr, argv, environ) == 0);
+  const int worker = pid_in(pidfile);
+  REQUIRE(worker > 0);
+  CHECK(process_running(worker));
+  if (m == "kill") ::kill(parent, SIGKILL);
+  else std::ofstream(pidfile + ".go") << "go\n";
+  int status = 0;
+  while (::waitpid(parent, &status, WNOHANG) == 0) coreio::sleep(5ms);
+  if (m == "kill") CHECK(WIFSIGNALED(status));
+  else CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  const bool gone = gone_within(worker, 10s);
+  CHECK(gone);
+  if (!gone) ::kill(worker, SIGKILL); // do not leave it behind either way
+  ::unlink(pidfile.c_str());
+  ::unlink((pidfile + ".go").c_str());
+}
+#endif
+
+} // namespace
+
+#ifdef COREIO_ORPHAN_PROBE
+COREIO_TEST_CASE("a worker inside an endless call dies when its parent is SIGKILLed") { worker_dies_with_parent("kill"); }
+
+COREIO_TEST_CASE("a worker inside an endless call dies when its parent calls _Exit") { worker_dies_with_parent("exit"); }
+#endif
+
+COREIO_TEST_CASE("a bounded shutdown SIGKILLs a worker stuck in a call and cancels the queue") {
+  const std::string marker = marker_path("bounded");
+  coreio::ProcessPoolExecutor pool(1);
+  auto stuck = pool.submit(mark_then_sleep, marker, 600'000);
+  auto queued = pool.submit(worker_pid);
+  const int worker = pid_in(marker);
+  REQUIRE(worker > 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  pool.shutdown(true, false, 200ms);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= 200ms);
+  CHECK(took < 10s); // generous; unbounded it would be 600 s
+  CHECK_THROWS_AS(stuck.get(), coreio::BrokenProcessPool);
+  CHECK(queued.cancelled());
+  CHECK_FALSE(process_running(worker));
+  const auto kids = children();
+  CHECK(std::find(kids.begin(), kids.end(), worker) == kids.end()); // reaped
+  ::unlink(marker.c_str());
+}
+
+COREIO_TEST_CASE("a bounded shutdown without wait also bounds the destructor") {
+  const std::string marker = marker_path("bounded-dtor");
+  int worker = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  coreio::Future<int> stuck;
+  {
+    coreio::ProcessPoolExecutor pool(2);
+    stuck = pool.submit(mark_then_sleep, marker, 600'000);
+    CHECK(pool.submit(worker_pid).get() > 0); // the other worker serves meanwhile
+    worker = pid_in(marker);
+    REQUIRE(worker > 0);
+    pool.shutdown(false, true, 200ms);
+    CHECK_THROWS_AS(pool.submit(worker_pid), coreio::RuntimeError);
+  } // the destructor waits, but no longer than the deadline
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  CHECK_THROWS_AS(stuck.get(), coreio::BrokenProcessPool);
+  CHECK_FALSE(process_running(worker));
+  ::unlink(marker.c_str());
+}
+
+COREIO_TEST_CASE("a bounded shutdown leaves calls that finish in time alone") {
+  coreio::ProcessPoolExecutor pool(1);
+  auto quick = pool.submit(sleep_then_pid, 50);
+  pool.shutdown(true, false, 30s);
+  CHECK(quick.get() > 0);
+}

@@ -9,10 +9,12 @@
 // Design: a detail::Permits word (permits.hpp) holding the free permits.
 // acquire() takes one with a CAS when one is free and nobody waits; otherwise
 // it queues. release() with waiters hands its permit straight to the first
-// one (FIFO), which is asyncio's "release() decrements the value on behalf of
-// the waiter it wakes" without the woken-then-recheck step. So the value is 0
-// while anyone waits, and locked() (value == 0) is asyncio's "value == 0 or
-// a non-cancelled waiter exists": newcomers cannot overtake waiters.
+// one (FIFO): asyncio's "release() decrements the value on behalf of the
+// waiter it wakes". Until that waiter runs it still counts as waiting, as in
+// asyncio's `_waiters`: further releases raise the value, locked() stays true
+// (asyncio's "value == 0 or a non-cancelled waiter exists") and newcomers
+// queue; the woken waiter, when it runs, hands the value on to the waiters
+// behind it (test_acquire_fifo_order_4). Newcomers never overtake waiters.
 //
 // Thread safety: distinct objects: safe. Shared objects: safe; waiters may be
 // tasks on any loop or plain OS threads. Not bound to a loop (asyncio binds
@@ -65,9 +67,10 @@ public:
     if (!permits_.release(bound_)) throw_released_too_often();
   }
 
-  /// True if acquire() would have to wait: no free permit (which is also the
-  /// case whenever anyone waits).
-  [[nodiscard]] bool locked() const noexcept { return permits_.value() == 0; }
+  /// True if acquire() would have to wait: no free permit, or a waiter ahead
+  /// (asyncio: "value == 0 or a non-cancelled waiter exists"), including one
+  /// that was handed a permit and has not run yet.
+  [[nodiscard]] bool locked() const noexcept { return permits_.blocked(); }
 
   /// Takes a permit only if one is free and nobody waits. Never suspends.
   [[nodiscard]] bool try_acquire() noexcept { return permits_.try_acquire(); }

@@ -3,20 +3,29 @@
 //
 // # State
 // `state_` is one atomic word: bit 0 is WAITERS, the bits above count the
-// free permits (the count is state_ >> 1). Rules:
+// free permits (the count is state_ >> 1, asyncio's `_value`). `pending_`
+// (under `lock_`) counts waiters that were handed a permit but have not run
+// yet: asyncio keeps those in `_waiters` until they run. Rules:
 //  1. WAITERS is set only under `lock_`, by an acquirer that found no free
-//     permit and is about to link itself into `waiters_`.
-//  2. While WAITERS is set the count is 0. A release never adds a permit while
-//     anyone waits: it hands its permit directly to the first waiter (FIFO)
-//     and the count stays 0. Hence a newcomer can never overtake a waiter,
-//     even one that was handed the permit but has not run yet: this is
-//     asyncio's strict FIFO fairness (Lock) and its `locked()` rule
-//     (Semaphore: "value == 0 or a non-cancelled waiter exists").
-//  3. WAITERS is cleared under `lock_` when a hand-off empties the list, or by
-//     release_slow() when it finds the list empty. It may stay set with an
-//     empty list after the last waiter was cancelled (wait_until_fired unlinks
-//     it without touching this word); the count is 0 then, so the stale bit
-//     only sends the next release down the slow path, which clears it.
+//     permit and is about to link itself into `waiters_`. It stays set while
+//     `waiters_` is non-empty or `pending_` > 0.
+//  2. While WAITERS is set the word changes only under `lock_` (the lock-free
+//     fast paths below CAS from a word without WAITERS). A release with a
+//     linked waiter hands its permit directly to the first one (FIFO) and the
+//     count does not change; a release with only pending waiters adds to the
+//     count, and the first pending waiter to run hands those permits to the
+//     waiters linked behind it (asyncio's "wake as many as the value allows"
+//     in acquire()'s `finally`). Newcomers see WAITERS and queue, so they can
+//     never overtake a waiter, even one that was handed the permit but has
+//     not run yet: this is asyncio's strict FIFO fairness (Lock) and its
+//     `locked()` rule (Semaphore: "value == 0 or a non-cancelled waiter
+//     exists", test_acquire_fifo_order_4).
+//  3. WAITERS is cleared under `lock_` when neither linked nor pending waiters
+//     are left. It may stay set with an empty list after the last waiter was
+//     cancelled (wait_until_fired unlinks it without touching this word); the
+//     count is 0 then (a count > 0 with waiters linked implies a pending
+//     waiter, which redistributes it when it runs), so the stale bit only
+//     sends the next acquire or release down the slow path, which clears it.
 //
 // # Fast paths (no lock)
 // try_acquire(): CAS count-1 when WAITERS is clear and count > 0.
@@ -24,18 +33,21 @@
 // Uncontended, a Lock costs one CAS to take and one to give back.
 //
 // # Slow paths (permits.cpp), the Waiter protocol of coreio/detail/waiter.hpp
-//  1. acquire_slow: under `lock_`, re-check; still no permit: set WAITERS with
-//     a CAS from a word without free permits (so rule 2 holds), link a Waiter,
+//  1. acquire_slow: under `lock_`, re-check; still no permit (or others wait):
+//     set WAITERS with a CAS from a word without free permits, link a Waiter,
 //     unlock, wait_until_fired().
 //  2. release_slow: under `lock_`, fire the first waiter: it now owns the
-//     permit. Woken after unlocking.
-//  3. A waiter cancelled before being fired is unlinked and loses nothing. One
-//     fired and then cancelled before it ran owns a permit it will not use:
-//     it releases it (handing it to the next waiter) and then raises
-//     CancelledError. So a cancellation can neither lose the wake-up
-//     (bpo-27585, test_finished_waiter_cancelled) nor hand out two permits
-//     for one (bpo-32734, test_cancel_release_race): a permit has exactly one
-//     owner at every instant.
+//     permit and is pending. Woken after unlocking. No linked waiter: the
+//     count grows.
+//  3. A fired waiter that runs settles under `lock_`: it is no longer pending,
+//     hands any free permits to the waiters behind it and clears WAITERS if
+//     nobody is left. A waiter cancelled before being fired is unlinked and
+//     loses nothing. One fired and then cancelled before it ran owns a permit
+//     it will not use: it settles giving that permit back (to the next waiter
+//     or the count) and then raises CancelledError. So a cancellation can
+//     neither lose the wake-up (bpo-27585, test_finished_waiter_cancelled) nor
+//     hand out two permits for one (bpo-32734, test_cancel_release_race): a
+//     permit has exactly one owner at every instant.
 #pragma once
 
 #include <atomic>
@@ -92,7 +104,16 @@ public:
     }
   }
 
-  /// Free permits now (0 while anyone waits, rule 2). A snapshot.
+  /// True if acquire() would have to wait: no free permit, or waiters (linked
+  /// or handed a permit and not yet run) ahead of a newcomer. A snapshot.
+  [[nodiscard]] bool blocked() const noexcept {
+    // Relaxed: a point-in-time query that orders nothing.
+    const std::uint64_t s = state_.load(std::memory_order_relaxed);
+    return (s & WAITERS) != 0 || s < ONE;
+  }
+
+  /// Free permits now (asyncio's `_value`; permits handed to waiters that
+  /// have not run yet are theirs, not counted). A snapshot.
   [[nodiscard]] std::uint64_t value() const noexcept {
     // Relaxed: a point-in-time query that orders nothing.
     return state_.load(std::memory_order_relaxed) / ONE;
@@ -104,10 +125,14 @@ public:
 private:
   void acquire_slow();
   bool release_slow(std::uint64_t bound) noexcept;
+  /// Slow-path step 3 for a fired waiter, once it runs; `give_back`: it was
+  /// cancelled and returns its permit.
+  void settle(bool give_back) noexcept;
 
   std::atomic<std::uint64_t> state_;
   mutable SpinLock lock_;
-  WaitList waiters_; ///< guarded by lock_
+  WaitList waiters_;         ///< guarded by lock_
+  std::uint64_t pending_ = 0; ///< guarded by lock_: fired waiters not yet run
 };
 
 } // namespace coreio::detail
