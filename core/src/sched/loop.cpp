@@ -111,8 +111,7 @@ void LoopImpl::thread_main(std::latch& ready) {
     thread_stack_size_ = size;
     pthread_attr_destroy(&attr);
   }
-  const std::string name = rt_.config().name + "-" + std::to_string(index_);
-  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  // The thread is named "<name>-<i>" by RuntimeImpl::start (runtime.cpp).
   if (rt_.config().pin_threads) {
     cpu_set_t set;
     CPU_ZERO(&set);
