@@ -7,7 +7,9 @@
 
 Finds the programs in the build tree, runs every selected (bench, runtime)
 pair K times, interleaved, and prints one table per bench with medians,
-min-max, the cost ratio against coreio's best mode, peak RSS and page faults.
+min-max, the cost ratio against one reference runtime (--reference, default
+coreio-ws), peak RSS and page faults, each table with the machine, core count
+and commit.
 Runtimes whose programs are missing are skipped with a message. Progress goes
 to stderr, tables to stdout. Exits 1 if any run failed (a program found a
 wrong result, crashed or timed out), 2 on bad usage. See perf/README.md.
@@ -26,7 +28,7 @@ from card import chart, results_md
 from card.catalog import (BENCH_BY_ID, BENCHES, EXIT_UNAVAILABLE, REPO_DIR, Binaries, Context, Runtime,
                           all_runtimes, canonical_metric, default_python, problem_size)
 from card.execute import Outcome, ParsedFigure, run_program, run_server_with_load
-from card.summary import RunRecord, aggregate, render_text, write_csv, write_json
+from card.summary import RunRecord, aggregate, context_line, render_text, write_csv, write_json
 
 CARD_CONNECTIONS = 100
 CARD_MESSAGE_BYTES = 64
@@ -70,6 +72,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "default with --results-md: next to the page")
     parser.add_argument("--results-md", type=Path, help="regenerate a results page, e.g. perf/RESULTS.md")
     parser.add_argument("--list", action="store_true", help="list benches and runtimes, then exit")
+    parser.add_argument("--reference", default="coreio-ws",
+                        help="runtime every table's ratio column is relative to (a bench it did not run "
+                             "falls back to the best coreio mode, and its heading says so)")
     args = parser.parse_args(argv)
 
     runtime_names = [r.name for r in all_runtimes(args.loops)]
@@ -264,8 +269,7 @@ def list_card(card: Card) -> None:
     print(f"python peers: {card.context.python}")
 
 
-def write_outputs(card: Card, argv: list[str], summaries) -> None:
-    meta = card.meta(argv)
+def write_outputs(card: Card, meta: dict, summaries) -> None:
     args = card.args
     if args.json:
         write_json(args.json, meta, card.records, summaries)
@@ -278,9 +282,9 @@ def write_outputs(card: Card, argv: list[str], summaries) -> None:
         chart_prefix = args.results_md.with_suffix("")
     chart_files: list[Path] = []
     if chart_prefix is not None:
-        title = f"coreio benchmark card{' (quick)' if args.quick else ''}, {meta['machine']['date']}"
+        title = f"coreio benchmark card{' (quick)' if args.quick else ''}"
         try:
-            chart_files = chart.render(summaries, chart_prefix, title)
+            chart_files = chart.render(summaries, chart_prefix, title, context_line(meta, short=True))
         except RuntimeError as error:
             progress(f"chart not written: {error}")
         if chart_files:
@@ -302,12 +306,14 @@ def main(argv: list[str]) -> int:
     card.check_availability()
     card.run()
     coreio_names = {r.name for r in card.runtimes if r.is_coreio}
-    summaries = aggregate(card.records, card.benches, [r.name for r in card.runtimes], coreio_names)
+    summaries = aggregate(card.records, card.benches, [r.name for r in card.runtimes], coreio_names,
+                          args.reference)
+    meta = card.meta(argv)
     if summaries:
-        print(render_text(summaries))
+        print(render_text(summaries, meta))
     else:
         progress("nothing ran")
-    write_outputs(card, argv, summaries)
+    write_outputs(card, meta, summaries)
     if card.failures:
         progress(f"{len(card.failures)} run(s) failed:\n  " + "\n  ".join(card.failures))
         return 1

@@ -3,6 +3,9 @@
 # whole test suite through ctest in the given presets (default: release asan tsan).
 #   scripts/test.sh                 release + asan + tsan (what CI runs)
 #   scripts/test.sh debug           one preset
+# After the release preset's tests, the install-and-consume stage
+# (scripts/package_check.sh) installs that build and builds and runs the
+# consumers in tests/package/ against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,4 +24,12 @@ for p in "${presets[@]}"; do
   start=$SECONDS
   ctest --preset "$p" -j "$jobs"
   echo "=== coreio: ${p} tests took $((SECONDS - start)) s ==="
+  if [[ "$p" == release ]]; then
+    # Install the release build to a prefix and build and run the consumers
+    # in tests/package/ against it, out of tree.
+    echo "=== coreio: install-and-consume ==="
+    start=$SECONDS
+    scripts/package_check.sh build/release
+    echo "=== coreio: install-and-consume took $((SECONDS - start)) s ==="
+  fi
 done

@@ -8,7 +8,8 @@
 //   COREIO_LOOPS=N COREIO_STEALING=0     shared-nothing loops
 //   COREIO_LOOPS=N [COREIO_STEALING=1]   work-stealing loops (the default)
 //
-// Without COREIO_LOOPS a loop per hardware thread is used.
+// Without COREIO_LOOPS a loop per hardware thread is used
+// (coreio::RuntimeConfig::from_env; a value that does not parse is a ValueError).
 //
 // The tutorials sleep for whole seconds. `sec(1.5)` is 1.5 s times
 // COREIO_EXAMPLE_TIME_SCALE (default 1), which the tests set below 1 so the
@@ -26,18 +27,9 @@
 
 namespace examples {
 
-inline long env_long(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::strtol(v, nullptr, 10) : fallback;
-}
-
-/// The runtime shape from COREIO_LOOPS / COREIO_STEALING.
-inline coreio::RuntimeConfig shape() {
-  coreio::RuntimeConfig config;
-  config.loops = static_cast<std::size_t>(env_long("COREIO_LOOPS", 0));
-  config.stealing = env_long("COREIO_STEALING", 1) != 0;
-  return config;
-}
+/// The runtime shape from COREIO_LOOPS / COREIO_STEALING (and the other
+/// variables of RuntimeConfig::from_env, docs/tuning.md).
+inline coreio::RuntimeConfig shape() { return coreio::RuntimeConfig::from_env(); }
 
 /// COREIO_EXAMPLE_TIME_SCALE, default 1.
 inline double time_scale() {

@@ -4,7 +4,9 @@ Each panel shows the bench's primary metric for every runtime that ran it:
 the bar is the median, the whisker the min-max over repeats. coreio's three
 modes are blue, the Python peers orange, Boost.Fiber green, Boost.Asio
 purple. A panel whose values span more than `log_span` uses a log scale.
-Writes PREFIX.svg, and PREFIX.png when gnuplot has the pngcairo terminal.
+The first panel carries the legend (runtime -> colour); the title names the
+machine, core count and commit. Writes PREFIX.svg, and PREFIX.png when gnuplot
+has the pngcairo terminal.
 """
 
 from __future__ import annotations
@@ -38,7 +40,15 @@ def gnuplot_has_terminal(name: str) -> bool:
     return re.search(rf"^\s*{re.escape(name)}\s", probe.stdout + probe.stderr, re.MULTILINE) is not None
 
 
-def panel(summary: BenchSummary, index: int) -> str | None:
+def legend(summaries: list[BenchSummary]) -> str:
+    """keyentry items for every runtime on the chart, in card order."""
+    names: list[str] = []
+    for summary in summaries:
+        names += [c.runtime for c in summary.cells if summary.primary in c.metrics and c.runtime not in names]
+    return ", ".join(f"keyentry with boxes lc rgb {COLORS.get(n, OTHER_COLOR)} title '{n}'" for n in names)
+
+
+def panel(summary: BenchSummary, index: int, key: str = "") -> str | None:
     cells = [c for c in summary.cells if summary.primary in c.metrics]
     if not cells:
         return None
@@ -58,13 +68,19 @@ def panel(summary: BenchSummary, index: int) -> str | None:
              "set logscale y" if log else "unset logscale y",
              "set yrange [*:*]" if log else "set yrange [0:*]",
              f"set xrange [-0.6:{len(cells) - 0.4}]",
+             "set key top left font ',7' opaque box" if key else "set key off",
              f"plot {name} using 1:3:6:xtic(2) with boxes lc rgb variable notitle, "
-             f"{name} using 1:3:4:5 with yerrorbars lc rgb 'black' pointsize 0 notitle"]
+             f"{name} using 1:3:4:5 with yerrorbars lc rgb 'black' pointsize 0 notitle"
+             + (f", {key}" if key else "")]
     return "\n".join(lines)
 
 
 def script(summaries: list[BenchSummary], title: str) -> tuple[str, int, int]:
-    panels = [p for i, s in enumerate(summaries) if (p := panel(s, i))]
+    key = legend(summaries)
+    panels: list[str] = []
+    for i, s in enumerate(summaries):
+        if p := panel(s, i, key if not panels else ""):
+            panels.append(p)
     columns = min(COLUMNS, max(1, len(panels)))
     rows = math.ceil(len(panels) / columns)
     header = "\n".join([
@@ -79,14 +95,16 @@ def script(summaries: list[BenchSummary], title: str) -> tuple[str, int, int]:
     return header + "\n" + "\n".join(panels) + "\nunset multiplot\n", rows, columns
 
 
-def render(summaries: list[BenchSummary], prefix: Path, title: str) -> list[Path]:
-    """Writes the chart files; returns them (empty when gnuplot is missing)."""
+def render(summaries: list[BenchSummary], prefix: Path, title: str, context: str = "") -> list[Path]:
+    """Writes the chart files; returns them (empty when gnuplot is missing).
+    `context` (machine, cores, commit) becomes the title's second line."""
     if shutil.which("gnuplot") is None:
         return []
-    body, rows, columns = script(summaries, title)
+    full_title = title + (f"\\n{context}" if context else "")
+    body, rows, columns = script(summaries, full_title)
     if rows == 0:
         return []
-    width, height = 430 * columns, 330 * rows + 40
+    width, height = max(430 * columns, 900), 330 * rows + 60
     targets = [(prefix.with_suffix(".svg"), f"svg size {width},{height} dynamic noenhanced font 'Helvetica,11'")]
     if gnuplot_has_terminal("pngcairo"):
         targets.append((prefix.with_suffix(".png"), f"pngcairo size {width},{height} noenhanced font 'Helvetica,10'"))

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .catalog import BENCHES, REPO_DIR, Runtime
-from .summary import (DIFFERENT_N, BenchSummary, bench_heading, bench_table, memory_table,
+from .summary import (DIFFERENT_N, BenchSummary, bench_heading, bench_table, context_line, memory_table,
                       render_markdown_table)
 
 
@@ -74,12 +74,15 @@ FIGURES_EXPLAINED = """\
   highest run. Runs of different runtimes are interleaved within each repeat
   (round-robin, starting with a different runtime each time), so drift and
   noise on this shared machine hit them alike.
-- **ratio**: cost relative to the best coreio mode in the same card run, on
-  the bench's primary metric. 2.00 means twice coreio's best time (or half its
-  throughput); 0.50 means half the time (or twice the throughput).
+- **ratio**: cost relative to one reference runtime in the same card run (the
+  same in every table: `--reference`, default coreio-ws), on the bench's
+  primary metric. 2.00 means twice the reference's time (or half its
+  throughput); 0.50 means half the time (or twice the throughput). A bench the
+  reference did not run uses the best coreio mode, and its heading says so.
   `{different_n}` marks a runtime that ran a different size n than the
   reference: per-operation figures (ns per task) still compare, totals (ms) do not.
-- **n**: the problem size the run used, as the program reported it. Python is
+- **n**: the problem size the run used and what it counts (tasks, round
+  trips, yields per task, ...), as the program reported it. Python is
   scaled down only where CPython would take over a minute; the quick card
   runs one tenth of the card's sizes everywhere.
 - **peak RSS MiB / minor faults**: the peak resident set size and the minor
@@ -139,7 +142,7 @@ def render(summaries: list[BenchSummary], runtimes: list[Runtime], meta: dict, c
     for summary in summaries:
         work = next(b.work for b in BENCHES if b.id == summary.bench)
         out += [f"### {summary.bench}", "", f"{work} (the card's size; column n says what ran).", "",
-                f"{bench_heading(summary)}.", "",
+                f"{bench_heading(summary)}.", "", f"{context_line(meta)}.", "",
                 render_markdown_table(*bench_table(summary)), ""]
     memory = memory_table(summaries)
     if memory:

@@ -2,16 +2,19 @@
 
 Every (bench, runtime) pair becomes a Cell: the median, minimum and maximum of
 each metric over the repeats, with the peak RSS and page faults of the same
-runs. The ratio compares the bench's primary metric with the best coreio mode
-of the same run as a cost: 2.00 means twice the time (or half the
-throughput) of coreio's best mode, 0.50 half the time. When coreio did not
-run, the best runtime present is the reference instead, and tables say so.
+runs. The ratio compares the bench's primary metric with one reference
+runtime of the same run, the same one in every table (`--reference`, default
+coreio-ws), as a cost: 2.00 means twice the reference's time (or half its
+throughput), 0.50 half the time. A bench the reference did not run falls back
+to the best coreio mode (or, without coreio, the best runtime), and that
+table's heading says so.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -94,6 +97,7 @@ class BenchSummary:
     cells: list[Cell]
     reference: str | None  # runtime the ratios are relative to
     reference_is_coreio: bool
+    reference_why: str = ""  # how the reference was chosen, for the heading
 
     @property
     def metric_names(self) -> list[str]:
@@ -109,7 +113,7 @@ class BenchSummary:
 
 
 def aggregate(records: list[RunRecord], bench_order: list[str], runtime_order: list[str],
-              coreio_names: set[str]) -> list[BenchSummary]:
+              coreio_names: set[str], reference: str | None = None) -> list[BenchSummary]:
     summaries = []
     for bench in bench_order:
         cells = []
@@ -119,7 +123,7 @@ def aggregate(records: list[RunRecord], bench_order: list[str], runtime_order: l
                 cells.append(make_cell(bench, runtime, runs))
         if cells:
             summaries.append(rate(BenchSummary(bench, BENCH_BY_ID[bench].primary, cells, None, False),
-                                  coreio_names))
+                                  coreio_names, reference))
     return summaries
 
 
@@ -143,19 +147,28 @@ def make_cell(bench: str, runtime: str, runs: list[RunRecord]) -> Cell:
                 sum(1 for r in runs if r.status == "failed"))
 
 
-def rate(summary: BenchSummary, coreio_names: set[str]) -> BenchSummary:
-    """Sets each cell's cost ratio against the best coreio mode (or best runtime)."""
+def rate(summary: BenchSummary, coreio_names: set[str], reference_name: str | None = None) -> BenchSummary:
+    """Sets each cell's cost ratio against the card's reference runtime, or,
+    where it did not run, the best coreio mode (or best runtime)."""
     primary = summary.primary
     rated = [c for c in summary.cells if primary in c.metrics]
     if not rated:
         return summary
     better_high = higher_is_better(rated[0].units[primary])
-    coreio = [c for c in rated if c.runtime in coreio_names]
-    pool = coreio or rated
-    pick = max if better_high else min
-    reference = pick(pool, key=lambda c: c.metrics[primary].median)
+    fixed = next((c for c in rated if c.runtime == reference_name), None)
+    if fixed is not None:
+        reference = fixed
+        summary.reference_why = "the card's reference, same in every table"
+        summary.reference_is_coreio = fixed.runtime in coreio_names
+    else:
+        coreio = [c for c in rated if c.runtime in coreio_names]
+        pool = coreio or rated
+        pick = max if better_high else min
+        reference = pick(pool, key=lambda c: c.metrics[primary].median)
+        summary.reference_is_coreio = bool(coreio)
+        missing = f"{reference_name} did not run here; " if reference_name else ""
+        summary.reference_why = missing + ("best coreio mode" if coreio else "best runtime; coreio did not run")
     summary.reference = reference.runtime
-    summary.reference_is_coreio = bool(coreio)
     ref_value = reference.metrics[primary].median
     for cell in rated:
         value = cell.metrics[primary].median
@@ -197,9 +210,30 @@ def bench_heading(summary: BenchSummary) -> str:
     direction = "higher" if higher_is_better(primary_unit) else "lower"
     heading = f"{summary.bench}: {summary.primary} [{primary_unit}], {direction} is better"
     if summary.reference:
-        who = "best coreio mode" if summary.reference_is_coreio else "best runtime; coreio did not run"
-        heading += f"; ratio = cost vs {summary.reference} ({who})"
+        heading += f"; ratio = cost vs {summary.reference} ({summary.reference_why})"
     return heading
+
+
+def context_line(meta: dict | None, short: bool = False) -> str:
+    """Machine, core count and commit: printed with every table and the chart,
+    so a table copied on its own still says where and what it measured.
+    `short` drops the CPU's family/model/cache details (for the chart title)."""
+    if not meta:
+        return ""
+    info = meta.get("machine", {})
+    cpu = info.get("cpu", "unknown")
+    if short:
+        cpu = cpu.split(" (")[0]
+    return (f"machine: {cpu}, nproc {info.get('nproc', '?')}, "
+            f"{meta.get('loops', '?')} loops for multi-loop runtimes; commit {info.get('git', 'unknown')}; "
+            f"{info.get('date', '')}")
+
+
+def fmt_n(cell: Cell) -> str:
+    """The problem size with what it counts ("200,000 tasks")."""
+    if cell.n is None:
+        return "-"
+    return f"{cell.n:,}" + (f" {cell.n_unit.replace('_', ' ')}" if cell.n_unit else "")
 
 
 def bench_table(summary: BenchSummary) -> tuple[list[str], list[list[str]]]:
@@ -212,7 +246,7 @@ def bench_table(summary: BenchSummary) -> tuple[list[str], list[list[str]]]:
     headers += ["peak RSS MiB", "minor faults", "runs"]
     rows = []
     for cell in summary.cells:
-        row = [cell.runtime, str(cell.loops), fmt_count(cell.n)]
+        row = [cell.runtime, str(cell.loops), fmt_n(cell)]
         for metric in metrics:
             row.append(fmt_stat(cell.metrics.get(metric)))
             if metric == summary.primary:
@@ -267,10 +301,12 @@ def render_markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_text(summaries: list[BenchSummary]) -> str:
+def render_text(summaries: list[BenchSummary], meta: dict | None = None) -> str:
     blocks = []
+    context = context_line(meta)
     for summary in summaries:
-        blocks.append(bench_heading(summary) + "\n" + render_text_table(*bench_table(summary)))
+        blocks.append(bench_heading(summary) + "\n" + (context + "\n" if context else "")
+                      + render_text_table(*bench_table(summary)))
     memory = memory_table(summaries)
     if memory:
         blocks.append("peak memory (card row): peak RSS and minor page faults of spawn and skynet\n"
@@ -315,4 +351,17 @@ def write_json(path: Path, meta: dict, records: list[RunRecord], summaries: list
         "runs": [asdict(record) for record in records],
         "summary": [asdict(summary) for summary in summaries],
     }
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    path.write_text(json.dumps(json_safe(document), indent=2, allow_nan=False) + "\n")
+
+
+def json_safe(value):
+    """`value` with every NaN or infinity replaced by null: JSON has no such
+    numbers (json.dumps would write NaN/Infinity, which JSON parsers reject),
+    and allow_nan=False above makes any one that slips through an error."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value

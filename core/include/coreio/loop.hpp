@@ -27,6 +27,10 @@
 #include "coreio/handle.hpp"
 #include "coreio/task.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace coreio {
 
 class Runtime;
@@ -149,6 +153,22 @@ public:
   /// This loop's position in its runtime, 0..loops-1.
   [[nodiscard]] std::size_t index() const noexcept;
   [[nodiscard]] Runtime& runtime() const noexcept;
+
+  /// The Boost.Asio io_context this loop runs on its thread, for Asio-based
+  /// libraries (Boost.Beast, ...) used from coreio tasks through use_task:
+  ///
+  ///     boost::asio::ip::tcp::socket s(coreio::get_running_loop().io_context());
+  ///     s.async_connect(endpoint, coreio::use_task);   // suspends the task
+  ///
+  /// `io_context().get_executor()` is the loop's executor. Include
+  /// <boost/asio/io_context.hpp> (or coreio/use_task.hpp) to use it; loop.hpp
+  /// itself only forward-declares the class.
+  /// Thread safety: the reference is valid until the Runtime is destroyed. The
+  /// io_context is run by this loop's thread only: objects created on it
+  /// complete their handlers there; operations may be initiated from any
+  /// task (use_task posts the initiation to the object's loop). Do not call
+  /// run()/stop()/restart() on it: the loop drives it.
+  [[nodiscard]] boost::asio::io_context& io_context() const noexcept;
 
 private:
   friend class detail::LoopImpl;

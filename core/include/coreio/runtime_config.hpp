@@ -4,10 +4,18 @@
 //   RuntimeConfig{.loops = 1}                      single loop (asyncio/uvloop design)
 //   RuntimeConfig{.loops = N, .stealing = false}   shared-nothing loops (Seastar design)
 //   RuntimeConfig{.loops = N, .stealing = true}    work-stealing loops (Tokio design, default)
+//
+// RuntimeConfig::from_env() lets the environment choose the shape of a program
+// (COREIO_LOOPS=1, COREIO_STEALING=0, ...) without recompiling it:
+//
+//     coreio::run(main, coreio::RuntimeConfig::from_env());
 #pragma once
+
+#include "coreio/detail/config.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -81,8 +89,54 @@ struct RuntimeConfig {
   /// Threshold for the slow-step log in debug mode. Default 100 ms (asyncio's).
   std::chrono::nanoseconds slow_callback_duration = std::chrono::milliseconds(100);
 
-  /// Thread name prefix: loop threads are "<name>-<i>".
+  /// Thread name prefix: loop i's thread is named "<name>-<i>" (what `top -H`,
+  /// gdb and perf show; Linux keeps the first 15 characters), the default
+  /// blocking pool's threads "<name>-blocking". Default "coreio".
   std::string name = "coreio";
+
+  /// Called on each loop thread, with the loop's index, once it is named and
+  /// before the loop runs anything; the Runtime constructor returns after every
+  /// call has returned. Use it to register threads with a profiler, set a
+  /// scheduling policy, or initialise thread-local state. Default: none.
+  /// Example: `{.on_thread_start = [](std::size_t i) { profiler_register_thread(i); }}`.
+  /// Throws: an exception it throws is logged (error) and the loop starts anyway.
+  std::function<void(std::size_t loop_index)> on_thread_start = nullptr;
+
+  /// Called on each loop thread, with the loop's index, after the loop has
+  /// stopped (no task or callback runs on it any more) and before the thread
+  /// exits; Runtime::close() returns after every call has returned. Default: none.
+  /// Throws: an exception it throws is logged (error) and the thread exits anyway.
+  std::function<void(std::size_t loop_index)> on_thread_stop = nullptr;
+
+  /// `base` with the fields named by these environment variables replaced
+  /// (unset or empty variables leave the field as it is in `base`):
+  ///
+  ///   COREIO_LOOPS=<n>                  loops (0 = one per hardware thread)
+  ///   COREIO_STEALING=0|1               stealing
+  ///   COREIO_PLACEMENT=local|round_robin placement
+  ///   COREIO_LIFO_SLOT=0|1              lifo_slot
+  ///   COREIO_STACK_SIZE=<bytes>[k|m]    stack_size (e.g. 64k, 1m)
+  ///   COREIO_GUARD_PAGES=0|1            guard_pages
+  ///   COREIO_PIN_THREADS=0|1            pin_threads
+  ///   COREIO_IO_URING=0|1               io_uring
+  ///   COREIO_DEBUG=0|1                  debug
+  ///   COREIO_MAX_BLOCKING_THREADS=<n>   max_blocking_threads
+  ///   COREIO_THREAD_NAME=<prefix>       name
+  ///
+  /// Booleans also accept true/false, yes/no, on/off (any case). Example:
+  /// `COREIO_LOOPS=4 COREIO_STEALING=0 ./app` with
+  /// `coreio::run(main, coreio::RuntimeConfig::from_env())` runs shared-nothing.
+  ///
+  /// The Runtime itself applies only COREIO_DEBUG=1 and COREIO_IO_URING=0 to
+  /// every config (diagnostics and an escape hatch); the shape variables act
+  /// only through from_env(), so a program that asks for a shape explicitly
+  /// (a test, a benchmark) is never reshaped behind its back.
+  /// Thread safety: reads the environment (std::getenv); do not call it while
+  /// another thread calls setenv().
+  /// Throws: ValueError naming the variable, its value and what was expected,
+  /// for a value that does not parse (a typo must not silently run another shape).
+  [[nodiscard]] static RuntimeConfig from_env(RuntimeConfig base);
+  [[nodiscard]] static RuntimeConfig from_env() { return from_env(RuntimeConfig{}); }
 };
 
 } // namespace coreio

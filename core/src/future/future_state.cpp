@@ -17,17 +17,9 @@ FutureStateBase::~FutureStateBase() { report_unretrieved("Future"); }
 void FutureStateBase::report_unretrieved(const std::string& who) noexcept {
   if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_) {
     retrieved_ = true; // report once (a Task reports from its own destructor)
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(exc_);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-      // Not a std::exception: keep the generic description.
-      what = "non-std::exception";
-    }
-    // asyncio's "Task exception was never retrieved" (logged at destruction).
-    log().error("{} exception was never retrieved: {}", who, what);
+    // asyncio's "Task exception was never retrieved" (logged at destruction),
+    // with the exception's type and its nested causes.
+    log().error("{} exception was never retrieved: {}", who, describe_exception(exc_));
   }
 }
 

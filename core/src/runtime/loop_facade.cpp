@@ -76,18 +76,7 @@ void Loop::call_exception_handler(const ExceptionContext& context) {
 }
 
 void Loop::default_exception_handler(const ExceptionContext& context) {
-  std::string what;
-  if (context.exception) {
-    try {
-      std::rethrow_exception(context.exception);
-    } catch (const std::exception& e) {
-      what = std::string(": ") + e.what();
-    } catch (const CancelledError& e) {
-      what = std::string(": CancelledError(") + e.what() + ")";
-    } catch (...) {
-      what = ": non-std::exception";
-    }
-  }
+  const std::string what = context.exception ? ": " + detail::describe_exception(context.exception) : "";
   detail::log().error("{}{}{}{}", context.message, context.task.empty() ? "" : " (task '" + context.task + "')",
                       context.future.empty() ? "" : " (" + context.future + ")", what);
 }
@@ -96,6 +85,7 @@ void Loop::set_debug(bool enabled) noexcept { impl_->set_debug(enabled); }
 bool Loop::get_debug() const noexcept { return impl_->debug(); }
 std::size_t Loop::index() const noexcept { return impl_->index(); }
 Runtime& Loop::runtime() const noexcept { return impl_->runtime().facade(); }
+boost::asio::io_context& Loop::io_context() const noexcept { return impl_->io_context(); }
 
 Loop& get_running_loop() {
   LoopImpl* l = detail::current_loop();

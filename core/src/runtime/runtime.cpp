@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <latch>
+#include <pthread.h>
+#include <string>
 #include <thread>
 
 #include "coreio/context_var.hpp"
+#include "runtime/env.hpp"
 #include "runtime/log.hpp"
 #include "fiber/overflow.hpp"
 
@@ -21,6 +24,39 @@ RuntimeConfig resolve_loops(RuntimeConfig cfg) {
   }
   return cfg;
 }
+
+/// The two variables every Runtime honours (runtime_config.hpp, from_env):
+/// COREIO_DEBUG=1 turns debug on, COREIO_IO_URING=0 turns io_uring off. Only
+/// in that direction, and a value that does not parse is logged and ignored:
+/// a diagnostics switch must not make a Runtime fail to start.
+void apply_runtime_env(RuntimeConfig& cfg) {
+  const auto apply = [](const char* var, bool when, bool& field) {
+    const auto v = env_value(var);
+    if (!v) return;
+    if (const auto b = parse_bool(*v)) {
+      if (*b == when) field = when;
+    } else {
+      log().warn("{}='{}' is not 0/1, true/false, yes/no or on/off; ignored", var, *v);
+    }
+  };
+  apply("COREIO_DEBUG", true, cfg.debug);
+  apply("COREIO_IO_URING", false, cfg.io_uring);
+}
+
+std::string shape_name(const RuntimeConfig& cfg, bool stealing) {
+  if (cfg.loops == 1) return "single loop";
+  return stealing ? "work-stealing" : "shared-nothing";
+}
+
+/// Runs a RuntimeConfig thread hook; an exception it throws is logged.
+void run_thread_hook(const std::function<void(std::size_t)>& hook, const char* which, std::size_t index) noexcept {
+  if (!hook) return;
+  try {
+    hook(index);
+  } catch (...) {
+    log().error("RuntimeConfig::{} threw on loop {}: {}", which, index, describe_exception(std::current_exception()));
+  }
+}
 } // namespace
 
 RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
@@ -30,8 +66,7 @@ RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
                                     .thread_name = cfg_.name + "-blocking",
                                     .shutdown_message = "Executor shutdown has been called"}),
       idle_(cfg_.loops) {
-  if (const char* env = std::getenv("COREIO_DEBUG"); env && *env && std::string_view(env) != "0") cfg_.debug = true;
-  if (const char* env = std::getenv("COREIO_IO_URING"); env && std::string_view(env) == "0") cfg_.io_uring = false;
+  apply_runtime_env(cfg_);
   stealing_ = cfg_.stealing && cfg_.loops > 1;
   placement_ = cfg_.placement.value_or(stealing_ ? Placement::local : Placement::round_robin);
   lifo_ = stealing_ && cfg_.lifo_slot.value_or(true);
@@ -60,12 +95,54 @@ RuntimeImpl::~RuntimeImpl() {
 }
 
 void RuntimeImpl::start() {
+  log_shape();
   threads_.reserve(loops_.size());
-  // Returns once every loop thread has set itself up (its io_uring included),
-  // so the resources a runtime holds are all there when its first task runs.
+  // Returns once every loop thread has set itself up (its on_thread_start hook
+  // and its io_uring included), so the resources a runtime holds are all there
+  // when its first task runs.
   std::latch ready(static_cast<std::ptrdiff_t>(loops_.size()));
-  for (auto& l : loops_) threads_.emplace_back([l = l.get(), &ready] { l->thread_main(ready); });
+  for (auto& l : loops_) {
+    threads_.emplace_back([this, l = l.get(), &ready] {
+      // Named before the hook runs, so the hook (a profiler registering the
+      // thread, say) sees "<name>-<i>".
+      const std::string name = cfg_.name + "-" + std::to_string(l->index());
+      pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+      run_thread_hook(cfg_.on_thread_start, "on_thread_start", l->index());
+      log().trace("loop {} thread '{}' started", l->index(), name);
+      l->thread_main(ready);
+      log().trace("loop {} thread '{}' stopped", l->index(), name);
+      run_thread_hook(cfg_.on_thread_stop, "on_thread_stop", l->index());
+    });
+  }
   ready.wait();
+  // The latch orders every loop's setup (uring_ included) before this read.
+  std::size_t with_uring = 0;
+  for (auto& l : loops_) with_uring += l->uring() != nullptr;
+  if (!cfg_.io_uring)
+    log().debug("io_uring off (RuntimeConfig::io_uring = false or COREIO_IO_URING=0): socket reads use epoll");
+  else if (with_uring == loops_.size())
+    log().debug("io_uring on for all {} loops", loops_.size());
+  else
+    log().debug("io_uring on for {} of {} loops (the debug lines above say why not): socket reads use epoll there",
+                with_uring, loops_.size());
+  log().debug("runtime '{}' started: {} loop threads running", cfg_.name, loops_.size());
+}
+
+void RuntimeImpl::log_shape() const {
+  if (!log().should_log(spdlog::level::debug)) return;
+  log().debug("runtime '{}': {} loops, {}, placement {}, LIFO slot {}, pin_threads {}, debug {}", cfg_.name,
+              cfg_.loops, shape_name(cfg_, stealing_), placement_ == Placement::local ? "local" : "round_robin",
+              lifo_ ? "on" : "off", cfg_.pin_threads ? "on" : "off", cfg_.debug ? "on" : "off");
+  if (cfg_.guard_pages)
+    log().debug("task stacks: {} KiB each, one mapping with a guard page per stack (about 30,000 suspended "
+                "tasks fit under the default vm.max_map_count; see docs/tuning.md), {} cached per loop",
+                cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
+  else
+    log().debug("task stacks: {} KiB each, carved from slabs without guard pages (an overflow corrupts memory), "
+                "{} cached per loop",
+                cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
+  log().debug("blocking pool: up to {} threads, idle ones retire after {} ms", cfg_.max_blocking_threads,
+              cfg_.blocking_keep_alive.count());
 }
 
 LoopImpl& RuntimeImpl::next_loop() noexcept {
@@ -99,10 +176,12 @@ void RuntimeImpl::close() {
   // running and queued jobs (those of cancelled awaiters are skipped) while
   // the loops still run, so their completions can still be delivered.
   blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/false);
+  log().debug("runtime '{}' closing: tasks done, blocking pool drained, stopping {} loops", cfg_.name, loops_.size());
   for (auto& l : loops_) l->request_stop();
   for (auto& th : threads_) th.join();
   threads_.clear();
   closed_.store(true, std::memory_order_release);
+  log().debug("runtime '{}' closed", cfg_.name);
 }
 
 } // namespace coreio::detail

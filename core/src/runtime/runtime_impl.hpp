@@ -59,6 +59,9 @@ public:
   [[nodiscard]] std::size_t live_tasks() const noexcept { return live_tasks_.load(std::memory_order_relaxed); }
 
 private:
+  /// Logs the resolved shape, stack mode and pool limits (debug level).
+  void log_shape() const;
+
   Runtime& facade_;
   RuntimeConfig cfg_;
   bool stealing_;

@@ -110,8 +110,7 @@ void LoopImpl::thread_main(std::latch& ready) {
   tls_loop = this;
   setup_thread_altstack();
   thread_ctx_.init();
-  const std::string name = rt_.config().name + "-" + std::to_string(index_);
-  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+  // The thread is named "<name>-<i>" by RuntimeImpl::start (runtime.cpp).
   if (rt_.config().pin_threads) {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -2,6 +2,8 @@
 // boundary (STYLE.md "avoid": type-erase so a body is compiled once).
 #pragma once
 
+#include "coreio/detail/config.hpp"
+
 #include <functional>
 
 namespace coreio::detail {

@@ -3,6 +3,8 @@
 // no control block: a Ref is one pointer.
 #pragma once
 
+#include "coreio/detail/config.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <utility>
