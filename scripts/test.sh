@@ -3,6 +3,8 @@
 # whole test suite through ctest in the given presets (default: release asan tsan).
 #   scripts/test.sh                 release + asan + tsan (what CI runs)
 #   scripts/test.sh debug           one preset
+# The default run (what CI runs) starts with the format and tidy checks on
+# the lines changed since .ci/lint-base (scripts/lint.sh).
 # After the release preset's tests, the install-and-consume stage
 # (scripts/package_check.sh) installs that build and builds and runs the
 # consumers in tests/package/ against it.
@@ -10,8 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 presets=("$@")
-[[ ${#presets[@]} -eq 0 ]] && presets=(release asan tsan)
 jobs=$(nproc)
+if [[ ${#presets[@]} -eq 0 ]]; then
+  presets=(release asan tsan)
+  echo "=== coreio: lint (clang-format, clang-tidy on changed lines) ==="
+  start=$SECONDS
+  scripts/lint.sh
+  echo "=== coreio: lint took $((SECONDS - start)) s ==="
+fi
 for p in "${presets[@]}"; do
   echo "=== coreio: ${p} build ==="
   start=$SECONDS

@@ -239,8 +239,9 @@ private:
     if (path == "/") return {200, "hello, world\n"};
     if (path == "/hello") return {200, fmt::format("hello, {}\n", req.query("name").value_or("stranger"))};
     if (path == "/stats")
-      return {200, fmt::format("requests: {}\nconnections: {}\n", requests_.load(std::memory_order_relaxed),
-                               connections_.load(std::memory_order_relaxed))};
+      return {200,
+              fmt::format("requests: {}\nconnections: {}\n", requests_.load(std::memory_order_relaxed),
+                          connections_.load(std::memory_order_relaxed))};
     if (path == "/sleep") {
       int ms = 0;
       const std::string arg = req.query("ms").value_or("0");
@@ -277,11 +278,12 @@ private:
   std::atomic<std::int64_t> connections_{0}; ///< open connections, this one included
 };
 
-constexpr const char* usage = "usage: http_server [--host HOST] [--port PORT] [--idle-timeout-ms MS]\n"
-                              "  --host HOST           address to listen on (default 127.0.0.1)\n"
-                              "  --port PORT           0..65535, 0 picks a free port (default 8080)\n"
-                              "  --idle-timeout-ms MS  1..86400000: closes a connection idle, or not\n"
-                              "                        reading its answers, this long (default 5000)\n";
+constexpr const char* usage =
+    "usage: http_server [--host HOST] [--port PORT] [--idle-timeout-ms MS]\n"
+    "  --host HOST           address to listen on (default 127.0.0.1)\n"
+    "  --port PORT           0..65535, 0 picks a free port (default 8080)\n"
+    "  --idle-timeout-ms MS  1..86400000: closes a connection idle, or not\n"
+    "                        reading its answers, this long (default 5000)\n";
 
 /// A whole decimal integer in [lo, hi], or nullopt.
 std::optional<long> parse_int(std::string_view text, long lo, long hi) {

@@ -152,9 +152,7 @@ void MpiEndpoint::driver_reply(int source, const std::string& bytes) {
   --ranks_[static_cast<std::size_t>(source)].in_flight;
   FutureStateBase& f = *call.call.future;
   switch (reply.kind) {
-  case ProcessOutcome::Kind::result:
-    try {
-      call.call.complete(f, reply.payload);
+  case ProcessOutcome::Kind::result: try { call.call.complete(f, reply.payload);
     } catch (const std::exception& e) {
       (void)f.set_exception(std::make_exception_ptr(
           BrokenExecutor(std::string("cannot decode the result of '") + *call.call.function + "': " + e.what())));

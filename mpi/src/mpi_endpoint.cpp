@@ -15,7 +15,7 @@ namespace {
 /// mpi_worker_main, before any other coreio thread can look), never reset.
 std::atomic<MpiEndpoint*> the_endpoint{nullptr};
 
-constexpr std::chrono::microseconds min_idle{20};  ///< first wait after activity
+constexpr std::chrono::microseconds min_idle{20}; ///< first wait after activity
 constexpr std::chrono::microseconds max_idle{500}; ///< wait cap: bounds the latency of a message
 
 } // namespace
@@ -147,8 +147,9 @@ namespace coreio {
 bool mpi_worker_main(int& argc, char**& argv, MpiOptions options) {
   if (options.worker_threads == 0 || options.max_in_flight_per_rank == 0 || options.heartbeat_interval.count() <= 0 ||
       options.failure_timeout <= options.heartbeat_interval)
-    throw ValueError("mpi_worker_main: worker_threads and max_in_flight_per_rank must be >= 1, "
-                     "0 < heartbeat_interval < failure_timeout");
+    throw ValueError(
+        "mpi_worker_main: worker_threads and max_in_flight_per_rank must be >= 1, "
+        "0 < heartbeat_interval < failure_timeout");
   detail::MpiEndpoint& ep = detail::MpiEndpoint::start(argc, argv, options);
   if (ep.rank() != 0) {
     ep.join();
@@ -172,7 +173,8 @@ MpiExecutor::MpiExecutor() : share_(std::make_shared<detail::MpiExecutorShare>()
   auto* ep = detail::MpiEndpoint::instance();
   if (!ep || ep->rank() != 0)
     throw RuntimeError("MpiExecutor: call coreio::mpi_worker_main() first, and create executors on rank 0 only");
-  if (ep->size() < 2) throw ValueError("MpiExecutor: the MPI job has no worker rank (start it with mpirun -np 2 or more)");
+  if (ep->size() < 2)
+    throw ValueError("MpiExecutor: the MPI job has no worker rank (start it with mpirun -np 2 or more)");
 }
 
 MpiExecutor::~MpiExecutor() { shutdown(true, false); }

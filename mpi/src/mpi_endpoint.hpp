@@ -72,7 +72,9 @@ struct Call {
   std::string function;
   std::string args;
   template <class Archive>
-  void serialize(Archive& ar) { ar(id, function, args); }
+  void serialize(Archive& ar) {
+    ar(id, function, args);
+  }
 };
 
 struct Reply {
@@ -81,7 +83,9 @@ struct Reply {
   std::string payload;
   std::string error_type;
   template <class Archive>
-  void serialize(Archive& ar) { ar(id, kind, payload, error_type); }
+  void serialize(Archive& ar) {
+    ar(id, kind, payload, error_type);
+  }
 };
 
 } // namespace mpi_wire
@@ -90,7 +94,7 @@ struct Reply {
 struct MpiExecutorShare {
   std::mutex mu;
   std::condition_variable idle; ///< outstanding reached 0
-  std::size_t outstanding = 0;  ///< submitted, future not yet completed
+  std::size_t outstanding = 0; ///< submitted, future not yet completed
   bool closed = false;
 };
 

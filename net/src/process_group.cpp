@@ -216,7 +216,7 @@ private:
     w.pid = -1;
     if (stopping_) {
       const bool ok = (info.si_code == CLD_EXITED && info.si_status == 0) ||
-                      (info.si_code == CLD_KILLED && info.si_status == SIGTERM);
+          (info.si_code == CLD_KILLED && info.si_status == SIGTERM);
       if (!ok) clean_ = false;
       return;
     }
@@ -228,10 +228,10 @@ private:
     const auto now = Clock::now();
     while (!restarts_.empty() && now - restarts_.front() > opts_.restart_window) restarts_.pop_front();
     if (restarts_.size() >= opts_.max_restarts) {
-      std::fprintf(stderr, "coreio: serve_processes: workers keep crashing (%zu restarts within %lld ms); stopping\n",
-                   restarts_.size(),
-                   static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(opts_.restart_window)
-                                              .count()));
+      std::fprintf(
+          stderr, "coreio: serve_processes: workers keep crashing (%zu restarts within %lld ms); stopping\n",
+          restarts_.size(),
+          static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(opts_.restart_window).count()));
       crashed_ = true;
       stop(SIGTERM);
       return;
@@ -275,8 +275,8 @@ private:
   int sigfd_ = -1;
   std::deque<Clock::time_point> restarts_; ///< replacements inside restart_window
   bool stopping_ = false;
-  bool killed_ = false;  ///< the SIGKILL deadline passed
-  bool clean_ = true;    ///< every worker stopped on its own, with status 0
+  bool killed_ = false; ///< the SIGKILL deadline passed
+  bool clean_ = true; ///< every worker stopped on its own, with status 0
   bool crashed_ = false; ///< the crash budget was spent
   Clock::time_point kill_at_{};
 };

@@ -31,7 +31,11 @@
 
 #include <cerrno>
 #include <mutex>
+#include <memory>
+#include <optional>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 
@@ -214,49 +218,44 @@ void Process::send_signal(int sig) {
 void Process::terminate() { send_signal(SIGTERM); }
 void Process::kill() { send_signal(SIGKILL); }
 
-Process detail::spawn_process(const std::vector<std::string>& args, detail::Launch how, SubprocessOptions opts) {
-  const bool shell = how == detail::Launch::shell;
-  using detail::Fd;
+namespace detail {
+namespace {
+
+void check_spawn_args(const std::vector<std::string>& args, const SubprocessOptions& opts) {
   using Kind = Redirect::Kind;
   if (args.empty() || args[0].empty()) throw ValueError("create_subprocess: empty program");
   if (opts.stdin.kind == Kind::to_stdout || opts.stdout.kind == Kind::to_stdout)
     throw ValueError("STDOUT is only valid for stderr");
   if (opts.limit == 0) throw ValueError("limit must be > 0");
   if (!current_task()) throw RuntimeError("create_subprocess_*() must be called from a task");
-  Loop& loop = get_running_loop();
+}
 
-  detail::SpawnPlan plan;
-  Fd in_r, in_w, out_r, out_w, err_r, err_w;
-  auto redirect = [&](const Redirect& r, int target, Fd& child_end) {
-    switch (r.kind) {
-    case Kind::inherit: break;
-    case Kind::pipe: ::posix_spawn_file_actions_adddup2(&plan.fa, child_end.fd, target); break;
-    case Kind::devnull:
-      ::posix_spawn_file_actions_addopen(&plan.fa, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
-      break;
-    case Kind::to_stdout: ::posix_spawn_file_actions_adddup2(&plan.fa, 1, 2); break;
-    case Kind::fd:
-      if (r.fd == target) {
-        // dup2 onto itself would keep FD_CLOEXEC, if set: clear it in the
-        // child through a detour via a free number.
-        ::posix_spawn_file_actions_adddup2(&plan.fa, r.fd, 1023);
-        ::posix_spawn_file_actions_adddup2(&plan.fa, 1023, target);
-        ::posix_spawn_file_actions_addclose(&plan.fa, 1023);
-      } else {
-        ::posix_spawn_file_actions_adddup2(&plan.fa, r.fd, target);
-      }
-      break;
+/// The child's side of one standard stream: `child_end` is our pipe end for it.
+void add_redirect(SpawnPlan& plan, const Redirect& r, int target, const Fd& child_end) {
+  using Kind = Redirect::Kind;
+  switch (r.kind) {
+  case Kind::inherit: break;
+  case Kind::pipe: ::posix_spawn_file_actions_adddup2(&plan.fa, child_end.fd, target); break;
+  case Kind::devnull:
+    ::posix_spawn_file_actions_addopen(&plan.fa, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+    break;
+  case Kind::to_stdout: ::posix_spawn_file_actions_adddup2(&plan.fa, 1, 2); break;
+  case Kind::fd:
+    if (r.fd == target) {
+      // dup2 onto itself would keep FD_CLOEXEC, if set: clear it in the
+      // child through a detour via a free number.
+      ::posix_spawn_file_actions_adddup2(&plan.fa, r.fd, 1023);
+      ::posix_spawn_file_actions_adddup2(&plan.fa, 1023, target);
+      ::posix_spawn_file_actions_addclose(&plan.fa, 1023);
+    } else {
+      ::posix_spawn_file_actions_adddup2(&plan.fa, r.fd, target);
     }
-  };
-  if (opts.stdin.kind == Kind::pipe) std::tie(in_r, in_w) = detail::make_pipe();
-  if (opts.stdout.kind == Kind::pipe) std::tie(out_r, out_w) = detail::make_pipe();
-  if (opts.stderr.kind == Kind::pipe) std::tie(err_r, err_w) = detail::make_pipe();
-  redirect(opts.stdin, 0, in_r);
-  redirect(opts.stdout, 1, out_w);
-  redirect(opts.stderr, 2, err_w); // after stdout, so STDOUT copies the final fd 1
-  ::posix_spawn_file_actions_addclosefrom_np(&plan.fa, 3);
-  if (opts.cwd) ::posix_spawn_file_actions_addchdir_np(&plan.fa, opts.cwd->c_str());
+    break;
+  }
+}
 
+/// Default signal handling and mask in the child; a new session if asked.
+void set_spawn_attributes(SpawnPlan& plan, const SubprocessOptions& opts) {
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
@@ -265,34 +264,20 @@ Process detail::spawn_process(const std::vector<std::string>& args, detail::Laun
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (opts.start_new_session) flags |= POSIX_SPAWN_SETSID;
   ::posix_spawnattr_setflags(&plan.attr, flags);
+}
 
-  std::vector<std::string> argv_store = args;
-  if (shell) argv_store = {"/bin/sh", "-c", args[0]};
-  std::vector<char*> argv;
-  for (auto& a : argv_store) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_store;
-  std::vector<char*> envp;
-  char** env = environ;
-  if (opts.env) {
-    for (const auto& [k, v] : *opts.env) env_store.push_back(k + "=" + v);
-    for (auto& e : env_store) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    env = envp.data();
+/// NUL-terminated string arrays over owned strings.
+struct CStrings {
+  std::vector<std::string> store;
+  std::vector<char*> ptrs;
+  explicit CStrings(std::vector<std::string> s) : store(std::move(s)) {
+    for (auto& a : store) ptrs.push_back(a.data());
+    ptrs.push_back(nullptr);
   }
+};
 
-  auto state = std::make_shared<detail::ProcessState>();
-  const int rc = shell ? ::posix_spawn(&state->pid, "/bin/sh", &plan.fa, &plan.attr, argv.data(), env)
-                       : ::posix_spawnp(&state->pid, argv[0], &plan.fa, &plan.attr, argv.data(), env);
-  if (rc != 0) {
-    state->pid = -1;
-    detail::throw_spawn_error(rc, argv_store[0]);
-  }
-  // The child has its ends now; ours would hide EOF from the readers.
-  in_r = Fd();
-  out_w = Fd();
-  err_w = Fd();
-
+/// Step 1 of the exit protocol: the pidfd, and its watch on `loop`'s io_context.
+void watch_exit(const std::shared_ptr<ProcessState>& state, Loop& loop) {
   state->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, state->pid, 0));
   if (state->pidfd < 0) {
     const int err = errno;
@@ -301,14 +286,59 @@ Process detail::spawn_process(const std::vector<std::string>& args, detail::Laun
     state->reaped = true;
     throw OSError(err, std::system_category(), "pidfd_open (Linux >= 5.3 is required)");
   }
-  // Step 1: the exit watch, on this loop's io_context, from its own thread.
   using Descriptor = boost::asio::posix::stream_descriptor;
-  state->watch.emplace(detail::io_context_of(loop), ::fcntl(state->pidfd, F_DUPFD_CLOEXEC, 0));
+  state->watch.emplace(io_context_of(loop), ::fcntl(state->pidfd, F_DUPFD_CLOEXEC, 0));
   state->watch->async_wait(Descriptor::wait_read, [state](const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted) return;
     state->on_exit();
   });
+}
 
+} // namespace
+} // namespace detail
+
+Process detail::spawn_process(const std::vector<std::string>& args, detail::Launch how, SubprocessOptions opts) {
+  using detail::Fd;
+  using Kind = Redirect::Kind;
+  detail::check_spawn_args(args, opts);
+  const bool shell = how == detail::Launch::shell;
+  Loop& loop = get_running_loop();
+
+  detail::SpawnPlan plan;
+  Fd in_r, in_w, out_r, out_w, err_r, err_w;
+  if (opts.stdin.kind == Kind::pipe) std::tie(in_r, in_w) = detail::make_pipe();
+  if (opts.stdout.kind == Kind::pipe) std::tie(out_r, out_w) = detail::make_pipe();
+  if (opts.stderr.kind == Kind::pipe) std::tie(err_r, err_w) = detail::make_pipe();
+  detail::add_redirect(plan, opts.stdin, 0, in_r);
+  detail::add_redirect(plan, opts.stdout, 1, out_w);
+  detail::add_redirect(plan, opts.stderr, 2, err_w); // after stdout, so STDOUT copies the final fd 1
+  ::posix_spawn_file_actions_addclosefrom_np(&plan.fa, 3);
+  if (opts.cwd) ::posix_spawn_file_actions_addchdir_np(&plan.fa, opts.cwd->c_str());
+  detail::set_spawn_attributes(plan, opts);
+
+  detail::CStrings argv(shell ? std::vector<std::string>{"/bin/sh", "-c", args[0]} : args);
+  std::optional<detail::CStrings> envp;
+  if (opts.env) {
+    std::vector<std::string> vars;
+    for (const auto& [k, v] : *opts.env) vars.push_back(std::string(k).append("=").append(v));
+    envp.emplace(std::move(vars));
+  }
+  char** env = envp ? envp->ptrs.data() : environ;
+
+  auto state = std::make_shared<detail::ProcessState>();
+  const int rc = shell ? ::posix_spawn(&state->pid, "/bin/sh", &plan.fa, &plan.attr, argv.ptrs.data(), env)
+                       : ::posix_spawnp(&state->pid, argv.ptrs[0], &plan.fa, &plan.attr, argv.ptrs.data(), env);
+  if (rc != 0) {
+    state->pid = -1;
+    detail::throw_spawn_error(rc, argv.store[0]);
+  }
+  // The child has its ends now; ours would hide EOF from the readers.
+  in_r = Fd();
+  out_w = Fd();
+  err_w = Fd();
+  detail::watch_exit(state, loop);
+
+  using Descriptor = boost::asio::posix::stream_descriptor;
   Process proc(state);
   const StreamOptions sopts{.limit = opts.limit};
   if (in_w.fd >= 0) proc.stdin = make_stream_writer(detail::descriptor_on<Descriptor>(loop, in_w), sopts);

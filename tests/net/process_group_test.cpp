@@ -20,30 +20,29 @@ coreio::Server never_called(std::size_t) {
 } // namespace
 
 TEST_SUITE("serve_processes") {
-
-TEST_CASE("zero workers or an empty fn is a ValueError") {
-  CHECK_THROWS_AS(coreio::serve_processes(0, never_called), coreio::ValueError);
-  CHECK_THROWS_AS(coreio::serve_processes(2, coreio::ProcessGroupServe{}), coreio::ValueError);
-  coreio::ProcessGroupOptions bad;
-  bad.restart_window = std::chrono::nanoseconds(0);
-  CHECK_THROWS_AS(coreio::serve_processes(2, never_called, bad), coreio::ValueError);
-}
-
-TEST_CASE("a caller with other threads is refused before anything forks") {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread other([&] {
-    std::unique_lock lk(mu);
-    cv.wait(lk, [&] { return done; });
-  });
-  CHECK_THROWS_AS(coreio::serve_processes(2, never_called), coreio::RuntimeError);
-  {
-    std::lock_guard g(mu);
-    done = true;
+  TEST_CASE("zero workers or an empty fn is a ValueError") {
+    CHECK_THROWS_AS(coreio::serve_processes(0, never_called), coreio::ValueError);
+    CHECK_THROWS_AS(coreio::serve_processes(2, coreio::ProcessGroupServe{}), coreio::ValueError);
+    coreio::ProcessGroupOptions bad;
+    bad.restart_window = std::chrono::nanoseconds(0);
+    CHECK_THROWS_AS(coreio::serve_processes(2, never_called, bad), coreio::ValueError);
   }
-  cv.notify_one();
-  other.join();
-}
+
+  TEST_CASE("a caller with other threads is refused before anything forks") {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::thread other([&] {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return done; });
+    });
+    CHECK_THROWS_AS(coreio::serve_processes(2, never_called), coreio::RuntimeError);
+    {
+      std::lock_guard g(mu);
+      done = true;
+    }
+    cv.notify_one();
+    other.join();
+  }
 
 } // TEST_SUITE

@@ -247,7 +247,8 @@ constexpr int lock_drivers = 6;
 /// acquire tasks that complete hold a permit until their driver releases it;
 /// one that ends cancelled must hold nothing.
 template <class Acquire, class Release, class FreeCount>
-void hand_offs_exactly_once(const std::string& what, int permits, Acquire acquire, Release release, FreeCount free_count) {
+void hand_offs_exactly_once(const std::string& what, int permits, Acquire acquire, Release release,
+                            FreeCount free_count) {
   const long n = items();
   for (long run = 0; run < runs(); ++run) {
     std::atomic<int> holders{0};
@@ -270,8 +271,7 @@ void hand_offs_exactly_once(const std::string& what, int permits, Acquire acquir
             held->store(true);
             const int now = holders.fetch_add(1) + 1;
             int seen = max_holders.load();
-            while (now > seen && !max_holders.compare_exchange_weak(seen, now)) {
-            }
+            while (now > seen && !max_holders.compare_exchange_weak(seen, now)) {}
             spin_briefly(static_cast<std::uint32_t>(i));
           });
           slot.publish(t.handle());
@@ -310,29 +310,28 @@ void hand_offs_exactly_once(const std::string& what, int permits, Acquire acquir
 } // namespace
 
 TEST_SUITE("stress: cancellation races") {
+  COREIO_TEST_CASE("cancel storms lose or duplicate no item through a bounded Queue") { queue_exactly_once(8); }
 
-COREIO_TEST_CASE("cancel storms lose or duplicate no item through a bounded Queue") { queue_exactly_once(8); }
+  COREIO_TEST_CASE("cancel storms lose or duplicate no item through an unbounded Queue") { queue_exactly_once(0); }
 
-COREIO_TEST_CASE("cancel storms lose or duplicate no item through an unbounded Queue") { queue_exactly_once(0); }
+  COREIO_TEST_CASE("a Lock acquire reported cancelled never holds the lock") {
+    coreio::Lock lock;
+    hand_offs_exactly_once(
+        "Lock", 1, [&] { lock.acquire(); }, [&] { lock.release(); },
+        [&] { return lock.try_acquire() ? (lock.release(), 1) : 0; });
+  }
 
-COREIO_TEST_CASE("a Lock acquire reported cancelled never holds the lock") {
-  coreio::Lock lock;
-  hand_offs_exactly_once(
-      "Lock", 1, [&] { lock.acquire(); }, [&] { lock.release(); },
-      [&] { return lock.try_acquire() ? (lock.release(), 1) : 0; });
-}
-
-COREIO_TEST_CASE("a Semaphore under cancel storms loses and doubles no permit") {
-  constexpr int permits = 3;
-  coreio::Semaphore sem(permits);
-  hand_offs_exactly_once(
-      "Semaphore(3)", permits, [&] { sem.acquire(); }, [&] { sem.release(); },
-      [&] {
-        int free = 0;
-        while (sem.try_acquire()) ++free;
-        for (int i = 0; i < free; ++i) sem.release();
-        return free;
-      });
-}
+  COREIO_TEST_CASE("a Semaphore under cancel storms loses and doubles no permit") {
+    constexpr int permits = 3;
+    coreio::Semaphore sem(permits);
+    hand_offs_exactly_once(
+        "Semaphore(3)", permits, [&] { sem.acquire(); }, [&] { sem.release(); },
+        [&] {
+          int free = 0;
+          while (sem.try_acquire()) ++free;
+          for (int i = 0; i < free; ++i) sem.release();
+          return free;
+        });
+  }
 
 } // TEST_SUITE

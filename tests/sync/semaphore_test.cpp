@@ -173,7 +173,7 @@ COREIO_TEST_CASE("a waiter woken and cancelled before it runs hands its permit o
     eventually([&] { return Probe::waiters(sem) == 3; });
     sem.release(); // to t1
     sem.release(); // to t2
-    t1.cancel();   // woken, not yet run: its permit goes to t3
+    t1.cancel(); // woken, not yet run: its permit goes to t3
     CHECK(sem.locked());
     CHECK_FALSE(sem.try_acquire());
     CHECK(synctest::outcome_of([&] { t1.get(); }) == "cancelled");

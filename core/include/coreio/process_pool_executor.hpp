@@ -142,7 +142,7 @@ bool register_process_function(const char* name, AnyFunction fn, ProcessInvoker 
 struct ProcessOutcome {
   enum class Kind : std::uint8_t { result, error, unknown_function };
   Kind kind = Kind::result;
-  std::string payload = {};    ///< result blob (result), what() (error), a message (unknown_function)
+  std::string payload = {}; ///< result blob (result), what() (error), a message (unknown_function)
   std::string error_type = {}; ///< demangled exception type (error)
 };
 /// Looks `name` up in this process's registry and runs it on `args` (a

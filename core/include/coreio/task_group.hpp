@@ -80,16 +80,16 @@ public:
   template <class F>
     requires std::invocable<std::decay_t<F>&>
   auto create_task(F&& fn, TaskOptions opts = {}) -> Task<detail::task_result_t<F>> {
-    if (begin_create()) pin_doomed(opts);
-    Task<detail::task_result_t<F>> task;
-    try {
-      task = coreio::create_task(std::forward<F>(fn), std::move(opts));
-    } catch (...) {
-      abandon_create();
-      throw;
-    }
-    end_create(detail::Access::state_ref(task));
-    return task;
+      if (begin_create()) pin_doomed(opts);
+      Task<detail::task_result_t<F>> task;
+      try {
+        task = coreio::create_task(std::forward<F>(fn), std::move(opts));
+      } catch (...) {
+        abandon_create();
+        throw;
+      }
+      end_create(detail::Access::state_ref(task));
+      return task;
   }
 
   /// Leaves the group normally (asyncio's __aexit__ without an exception):

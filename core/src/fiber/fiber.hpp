@@ -28,8 +28,8 @@ public:
   static void switch_to_loop(TaskBase& t) noexcept;
 
 private:
-  void* tsan_fiber_ = nullptr;        ///< this thread's own TSan fiber
-  const void* stack_lo_ = nullptr;    ///< for ASan switch annotations
+  void* tsan_fiber_ = nullptr; ///< this thread's own TSan fiber
+  const void* stack_lo_ = nullptr; ///< for ASan switch annotations
   std::size_t stack_size_ = 0;
   void* asan_fake_stack_ = nullptr;
 };

@@ -155,14 +155,14 @@ void ProcessPool::manager_main() {
     take_incoming();                                            // step 1
     if (!stopping_ || !queue_.empty()) dispatch();              // step 2
     int timeout_ms = -1;
-    if (stopping_ && kill_deadline_ && !killed_) {              // bounded shutdown
+    if (stopping_ && kill_deadline_ && !killed_) { // bounded shutdown
       const auto left = *kill_deadline_ - std::chrono::steady_clock::now();
       if (left <= std::chrono::steady_clock::duration::zero()) {
         kill_running();
       } else {
         // Rounded up: waking early would only poll again.
-        timeout_ms = static_cast<int>(std::min<std::int64_t>(
-            std::chrono::ceil<std::chrono::milliseconds>(left).count(), 24 * 3600 * 1000));
+        timeout_ms = static_cast<int>(std::min<std::int64_t>(std::chrono::ceil<std::chrono::milliseconds>(left).count(),
+                                                             std::int64_t{24} * 3600 * 1000));
       }
     }
     if (stopping_ && queue_.empty()) {                          // step 3

@@ -89,7 +89,9 @@ bool send_reply(int fd, const wire::Reply& reply) { return write_all(fd, wire::f
 
 wire::Reply serve(const wire::Request& req) {
   ProcessOutcome out = run_registered_function(req.function, req.args);
-  wire::Reply reply{.id = req.id, .kind = wire::ReplyKind::result, .payload = std::move(out.payload),
+  wire::Reply reply{.id = req.id,
+                    .kind = wire::ReplyKind::result,
+                    .payload = std::move(out.payload),
                     .error_type = std::move(out.error_type)};
   if (out.kind == ProcessOutcome::Kind::error) reply.kind = wire::ReplyKind::error;
   if (out.kind == ProcessOutcome::Kind::unknown_function) reply.kind = wire::ReplyKind::unknown_function;

@@ -61,8 +61,9 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
 LogLevelChoice log_level_from_env(const char* env) {
   if (!env || !*env) return {default_level, {}};
   if (auto level = parse_log_level(env)) return {*level, {}};
-  return {default_level, std::string("COREIO_LOG_LEVEL='") + env +
-                             "' is not a level (trace, debug, info, warn, error, critical, off); using warn"};
+  return {default_level,
+          std::string("COREIO_LOG_LEVEL='") + env +
+              "' is not a level (trace, debug, info, warn, error, critical, off); using warn"};
 }
 
 spdlog::logger& log() {

@@ -20,8 +20,8 @@ Handle Loop::call_soon_impl(detail::Function<void()> fn) {
 
 TimerHandle Loop::call_at_impl(time_point when, detail::Function<void()> fn) {
   if (is_closed()) throw RuntimeError("Event loop is closed");
-  auto h = detail::Ref<detail::HandleState>::adopt(
-      new detail::HandleState(std::move(fn), detail::QueueLink::Kind::timer));
+  auto h =
+      detail::Ref<detail::HandleState>::adopt(new detail::HandleState(std::move(fn), detail::QueueLink::Kind::timer));
   h->when_ = when;
   impl_->post(h.get());
   return TimerHandle(std::move(h));
@@ -34,8 +34,7 @@ void Loop::wait_until_complete(detail::FutureStateBase& state) {
     throw RuntimeError("run_until_complete() cannot be called from a running event loop; use get()");
   const std::uint64_t gen = impl_->stop_generation();
   // Runs on the future's loop (or inline if it has none) and wakes us.
-  const std::uint64_t id =
-      state.add_done_callback([l = impl_](detail::FutureStateBase*) { l->notify_stop_waiters(); });
+  const std::uint64_t id = state.add_done_callback([l = impl_](detail::FutureStateBase*) { l->notify_stop_waiters(); });
   const bool done = impl_->wait_stopped_or(gen, [&] { return state.done(); });
   state.remove_done_callback(id);
   if (!done) throw RuntimeError("Event loop stopped before Future completed.");
@@ -70,7 +69,8 @@ void Loop::call_exception_handler(const ExceptionContext& context) {
     h(*this, context);
   } catch (...) {
     // asyncio: a failing handler is reported, then the default one runs.
-    default_exception_handler({.message = "Unhandled error in exception handler", .exception = std::current_exception()});
+    default_exception_handler(
+        {.message = "Unhandled error in exception handler", .exception = std::current_exception()});
     default_exception_handler(context);
   }
 }

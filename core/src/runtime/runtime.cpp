@@ -120,8 +120,7 @@ void RuntimeImpl::start() {
   for (auto& l : loops_) with_uring += l->uring() != nullptr;
   if (!cfg_.io_uring)
     log().debug("io_uring off (RuntimeConfig::io_uring = false or COREIO_IO_URING=0): socket reads use epoll");
-  else if (with_uring == loops_.size())
-    log().debug("io_uring on for all {} loops", loops_.size());
+  else if (with_uring == loops_.size()) log().debug("io_uring on for all {} loops", loops_.size());
   else
     log().debug("io_uring on for {} of {} loops (the debug lines above say why not): socket reads use epoll there",
                 with_uring, loops_.size());
@@ -130,17 +129,19 @@ void RuntimeImpl::start() {
 
 void RuntimeImpl::log_shape() const {
   if (!log().should_log(spdlog::level::debug)) return;
-  log().debug("runtime '{}': {} loops, {}, placement {}, LIFO slot {}, pin_threads {}, debug {}", cfg_.name,
-              cfg_.loops, shape_name(cfg_, stealing_), placement_ == Placement::local ? "local" : "round_robin",
+  log().debug("runtime '{}': {} loops, {}, placement {}, LIFO slot {}, pin_threads {}, debug {}", cfg_.name, cfg_.loops,
+              shape_name(cfg_, stealing_), placement_ == Placement::local ? "local" : "round_robin",
               lifo_ ? "on" : "off", cfg_.pin_threads ? "on" : "off", cfg_.debug ? "on" : "off");
   if (cfg_.guard_pages)
-    log().debug("task stacks: {} KiB each, one mapping with a guard page per stack (about 30,000 suspended "
-                "tasks fit under the default vm.max_map_count; see docs/tuning.md), {} cached per loop",
-                cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
+    log().debug(
+        "task stacks: {} KiB each, one mapping with a guard page per stack (about 30,000 suspended "
+        "tasks fit under the default vm.max_map_count; see docs/tuning.md), {} cached per loop",
+        cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
   else
-    log().debug("task stacks: {} KiB each, carved from slabs without guard pages (an overflow corrupts memory), "
-                "{} cached per loop",
-                cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
+    log().debug(
+        "task stacks: {} KiB each, carved from slabs without guard pages (an overflow corrupts memory), "
+        "{} cached per loop",
+        cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
   log().debug("blocking pool: up to {} threads, idle ones retire after {} ms", cfg_.max_blocking_threads,
               cfg_.blocking_keep_alive.count());
 }
@@ -238,4 +239,3 @@ void Runtime::check_not_on_loop_thread(Entry what) const {
 }
 
 } // namespace coreio
-

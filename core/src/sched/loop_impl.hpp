@@ -53,8 +53,8 @@ inline constexpr std::uint32_t event_interval = 61;
 /// Plain (non-atomic-RMW) counters: written by the loop thread only, read by
 /// metrics() with relaxed loads.
 struct LoopCounters {
-  std::atomic<std::uint64_t> tasks_run{0}, callbacks_run{0}, steal_attempts{0}, steals{0}, tasks_stolen{0},
-      parks{0}, io_events{0}, timers_fired{0}, inbox_received{0}, uring_completions{0}, uring_submits{0};
+  std::atomic<std::uint64_t> tasks_run{0}, callbacks_run{0}, steal_attempts{0}, steals{0}, tasks_stolen{0}, parks{0},
+      io_events{0}, timers_fired{0}, inbox_received{0}, uring_completions{0}, uring_submits{0};
   void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }

@@ -42,7 +42,7 @@ void LoopImpl::park() {
   if (visible) rt_.idle().register_parked(this);
   const bool completions = uring_.prepare_park();
   const bool work = completions || !inbox_.empty_seq_cst() || (visible && rt_.injector().size() > 0) ||
-                    stop_requested_.load(std::memory_order_acquire);
+      stop_requested_.load(std::memory_order_acquire);
   if (!work) {
     arm_wake_timer();
     counters_.bump(counters_.parks);

@@ -9,8 +9,7 @@
 namespace coreio::detail {
 
 void ReadyQueue::push_fifo(QueueLink* n) noexcept {
-  if (n->kind_ == QueueLink::Kind::task)
-    static_cast<TaskBase*>(n)->ticket_ = next_ticket();
+  if (n->kind_ == QueueLink::Kind::task) static_cast<TaskBase*>(n)->ticket_ = next_ticket();
   else static_cast<HandleState*>(n)->ticket_ = next_ticket();
   n->qnext_ = nullptr;
   if (fifo_tail_) fifo_tail_->qnext_ = n;
@@ -30,9 +29,8 @@ QueueLink* ReadyQueue::fifo_pop() noexcept {
 }
 
 std::uint64_t ReadyQueue::fifo_head_ticket() const noexcept {
-  return fifo_head_->kind_ == QueueLink::Kind::task
-             ? static_cast<TaskBase*>(fifo_head_)->ticket_
-             : static_cast<HandleState*>(fifo_head_)->ticket_;
+  return fifo_head_->kind_ == QueueLink::Kind::task ? static_cast<TaskBase*>(fifo_head_)->ticket_
+                                                    : static_cast<HandleState*>(fifo_head_)->ticket_;
 }
 
 void ReadyQueue::push_ring(TaskBase* t) noexcept {

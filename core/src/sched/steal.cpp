@@ -63,4 +63,3 @@ bool Stealer::try_steal() {
 }
 
 } // namespace coreio::detail
-

@@ -91,8 +91,7 @@ std::optional<std::string> TaskBase::take_cancel_at_end() {
 
 int TaskBase::uncancel() noexcept {
   int n = num_cancels_.load(std::memory_order_relaxed);
-  while (n > 0 && !num_cancels_.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
-  }
+  while (n > 0 && !num_cancels_.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {}
   if (n > 0) --n;
   // 3.13: with no requests left, a not-yet-delivered cancellation is dropped.
   if (n == 0 && cancel_requested()) drop_cancel_request();

@@ -26,11 +26,12 @@ void spawn(TaskBase& task, TaskOptions&& opts) {
 
   TaskBase* parent = here ? here->current() : nullptr;
   const bool eager_here = opts.eager && parent && !opts.loop && &here->runtime() == rt;
+  // An explicit loop wins; an eager start stays here; otherwise the
+  // placement policy (a thread of another runtime, or none, is round-robin).
+  const bool stay_here = eager_here || (here && &here->runtime() == rt && rt->placement() != Placement::round_robin);
   LoopImpl* target = nullptr;
   if (opts.loop) target = &Access::impl(*opts.loop);
-  else if (eager_here) target = here;
-  else if (rt->placement() == Placement::round_robin || !here || &here->runtime() != rt) target = &rt->next_loop();
-  else target = here;
+  else target = stay_here ? here : &rt->next_loop();
   // With one loop or stealing off, every task is pinned (sched/ready_queue.hpp).
   task.pinned_ = opts.pinned || !rt->stealing();
   task.loop_.store(target, std::memory_order_relaxed);

@@ -51,8 +51,9 @@ ThreadParker& this_thread_parker() {
 void ensure_can_suspend() {
   LoopImpl* l = current_loop();
   if (l && !l->current())
-    throw RuntimeError("coreio: cannot wait inside a callback running on an event loop "
-                       "(it would block the loop); create a task instead");
+    throw RuntimeError(
+        "coreio: cannot wait inside a callback running on an event loop "
+        "(it would block the loop); create a task instead");
 }
 
 Wakeable& current_wakeable() {

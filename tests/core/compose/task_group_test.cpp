@@ -753,11 +753,12 @@ COREIO_TEST_CASE("TaskGroup outside a task is a RuntimeError") {
 
 } // TEST_SUITE
 
-COREIO_TEST_CASE("create_task from a child the abort overlapped gets asyncio's answer: a task cancelled before it starts") {
+COREIO_TEST_CASE(
+    "create_task from a child the abort overlapped gets asyncio's answer: a task cancelled before it starts") {
   auto& rt = coreio::get_running_loop().runtime();
   std::atomic<bool> body_ran{false};
   std::atomic<int> outcome{0}; // 1: create_task returned a task, 2: RuntimeError
-  coreio::Task<> late;          // what the overlapped child's create_task returned
+  coreio::Task<> late; // what the overlapped child's create_task returned
   std::atomic<bool> spinning{false};
   auto eg = expect_group([&] {
     coreio::task_group([&](TaskGroup& g) {
@@ -790,8 +791,7 @@ COREIO_TEST_CASE("create_task from a child the abort overlapped gets asyncio's a
           [&] {
             spinning = true;
             const auto deadline = std::chrono::steady_clock::now() + 10s;
-            while (coreio::current_task().cancelling() == 0 && std::chrono::steady_clock::now() < deadline) {
-            }
+            while (coreio::current_task().cancelling() == 0 && std::chrono::steady_clock::now() < deadline) {}
             CHECK(coreio::current_task().cancelling() > 0);
             late = g.create_task([&] { body_ran = true; }); // no suspension: still overlapped
             outcome = 1;

@@ -315,9 +315,13 @@ void worker_dies_with_parent(const char* mode) {
 } // namespace
 
 #ifdef COREIO_ORPHAN_PROBE
-COREIO_TEST_CASE("a worker inside an endless call dies when its parent is SIGKILLed") { worker_dies_with_parent("kill"); }
+COREIO_TEST_CASE("a worker inside an endless call dies when its parent is SIGKILLed") {
+  worker_dies_with_parent("kill");
+}
 
-COREIO_TEST_CASE("a worker inside an endless call dies when its parent calls _Exit") { worker_dies_with_parent("exit"); }
+COREIO_TEST_CASE("a worker inside an endless call dies when its parent calls _Exit") {
+  worker_dies_with_parent("exit");
+}
 #endif
 
 COREIO_TEST_CASE("a bounded shutdown SIGKILLs a worker stuck in a call and cancels the queue") {

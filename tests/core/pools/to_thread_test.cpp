@@ -22,7 +22,9 @@ std::string blocking_io() {
   return "Blocking I/O finished";
 }
 
-coreio::detail::ThreadPool& blocking_pool() { return coreio::detail::Access::impl(coreio::get_running_loop()).runtime().blocking_pool(); }
+coreio::detail::ThreadPool& blocking_pool() {
+  return coreio::detail::Access::impl(coreio::get_running_loop()).runtime().blocking_pool();
+}
 
 } // namespace
 

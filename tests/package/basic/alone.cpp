@@ -20,7 +20,10 @@ int main() {
         return t.get() + 1 == 21;
 #elif COREIO_ALONE == 2
         coreio::Event event;
-        auto waiter = coreio::create_task([&event] { event.wait(); return true; });
+        auto waiter = coreio::create_task([&event] {
+          event.wait();
+          return true;
+        });
         event.set();
         return waiter.get();
 #else
@@ -28,7 +31,10 @@ int main() {
 #endif
       },
       {.loops = 2});
-  std::printf("%s alone: %s\n", COREIO_ALONE == 1 ? "coreio::core" : COREIO_ALONE == 2 ? "coreio::sync" : "coreio::net",
+  std::printf("%s alone: %s\n",
+              COREIO_ALONE == 1       ? "coreio::core"
+                  : COREIO_ALONE == 2 ? "coreio::sync"
+                                      : "coreio::net",
               ok ? "ok" : "FAILED");
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

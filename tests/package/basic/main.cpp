@@ -70,8 +70,9 @@ int main() {
         writer.wait_closed();
         server.close();
         server.wait_closed();
-        check(reply == "echo: hello coreio\n", "open_connection to 127.0.0.1:" + std::to_string(port) + " got '" +
-                                                   reply.substr(0, reply.size() - 1) + "'");
+        check(reply == "echo: hello coreio\n",
+              "open_connection to 127.0.0.1:" + std::to_string(port) + " got '" + reply.substr(0, reply.size() - 1) +
+                  "'");
       },
       config);
 

@@ -85,8 +85,8 @@ int main() {
           for (int i = 0; i < clients; ++i) {
             coreio::Loop& home = rt.loop(i % 2);
             tcp::socket socket = acceptor.async_accept(home.io_context(), coreio::use_task);
-            connections.push_back(coreio::create_task([s = std::move(socket)]() mutable { serve(std::move(s)); },
-                                                      {.loop = &home}));
+            connections.push_back(
+                coreio::create_task([s = std::move(socket)]() mutable { serve(std::move(s)); }, {.loop = &home}));
           }
           for (auto& c : connections) c.get();
         });

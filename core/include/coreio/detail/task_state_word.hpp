@@ -34,9 +34,9 @@ namespace coreio::detail {
 
 /// Bits of TaskStateWord (see the rules above).
 inline constexpr std::uint32_t SCHEDULED = 1u << 0; ///< Queued, or popped and about to run.
-inline constexpr std::uint32_t RUNNING = 1u << 1;   ///< Its fiber is executing on some loop.
-inline constexpr std::uint32_t NOTIFIED = 1u << 2;  ///< Woken while RUNNING: requeue when the step ends.
-inline constexpr std::uint32_t COMPLETE = 1u << 3;  ///< The body has finished; final.
+inline constexpr std::uint32_t RUNNING = 1u << 1; ///< Its fiber is executing on some loop.
+inline constexpr std::uint32_t NOTIFIED = 1u << 2; ///< Woken while RUNNING: requeue when the step ends.
+inline constexpr std::uint32_t COMPLETE = 1u << 3; ///< The body has finished; final.
 
 class TaskStateWord {
 public:
@@ -79,8 +79,7 @@ public:
       // Release: our writes to the task (its saved fiber context) happen
       // before a waker's queueing of it; pairs with the Acquire load in
       // transition_to_notified().
-      if (word_.compare_exchange_weak(s, 0, std::memory_order_release, std::memory_order_acquire))
-        return ToIdle::idle;
+      if (word_.compare_exchange_weak(s, 0, std::memory_order_release, std::memory_order_acquire)) return ToIdle::idle;
     }
   }
 

@@ -56,10 +56,12 @@ public:
   }
 
 private:
-  using Alloc = typename std::allocator_traits<
-      boost::asio::associated_allocator_t<Handler>>::template rebind_alloc<UringRead>;
+  using Alloc =
+      typename std::allocator_traits<boost::asio::associated_allocator_t<Handler>>::template rebind_alloc<UringRead>;
 
   struct Cancel {
+    // A constructor, not an aggregate: the slot emplaces it with parentheses.
+    Cancel(LoopUring* r, UringOp* o) noexcept : ring(r), op(o) {}
     LoopUring* ring;
     UringOp* op;
     void operator()(boost::asio::cancellation_type) const noexcept { uring_cancel(*ring, *op); }

@@ -132,8 +132,9 @@ public:
 
   /// concurrent.futures submit(fn, *args), as ProcessPoolExecutor::submit.
   template <class R, class... P, class... A>
-    requires(sizeof...(P) == sizeof...(A) && (std::is_constructible_v<std::decay_t<P>, A &&> && ...))
-  Future<std::decay_t<R>> submit(R (*fn)(P...), A&&... args) {
+  requires(sizeof...(P) == sizeof...(A) &&
+           (std::is_constructible_v<std::decay_t<P>, A&&> && ...)) Future<std::decay_t<R>> submit(R (*fn)(P...),
+                                                                                                  A&&... args) {
     using T = std::decay_t<R>;
     const std::string* name = detail::process_function_name(reinterpret_cast<detail::AnyFunction>(fn));
     if (!name) throw ValueError("MpiExecutor: the function is not registered with COREIO_REGISTER_PROCESS_FUNCTION");

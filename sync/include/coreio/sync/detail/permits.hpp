@@ -131,7 +131,7 @@ private:
 
   std::atomic<std::uint64_t> state_;
   mutable SpinLock lock_;
-  WaitList waiters_;         ///< guarded by lock_
+  WaitList waiters_; ///< guarded by lock_
   std::uint64_t pending_ = 0; ///< guarded by lock_: fired waiters not yet run
 };
 
