@@ -122,11 +122,8 @@ void StreamCore::on_read_error(std::exception_ptr e) {
     rexc_ = e;
     // Release: pairs with the Acquire in check_read_exception().
     has_rexc_.store(true, std::memory_order_release);
-    if (!conn_lost_) {
-      conn_lost_ = true;
-      error_ = e;
-    }
-    closing_ = true;
+    if (!lost()) error_ = e;
+    advance_close(Close::requested);
     waiters_.notify_all(wake);
   }
   // asyncio's _fatal_error: the transport is closed at once.
@@ -270,22 +267,22 @@ void StreamCore::append_locked(std::string_view data) {
 }
 
 void StreamCore::update_paused_locked() {
-  if (!paused_ && buffered_ > high_) paused_ = true;
+  if (flow_ == Flow::flowing && buffered_ > high_) flow_ = Flow::paused;
 }
 
 void StreamCore::write(std::string_view data) {
   if (!transport_) throw RuntimeError("write() on a stream without a transport");
   std::unique_lock lk(mu_);
-  if (eof_requested_) throw RuntimeError("Cannot call write() after write_eof()");
+  if (write_eof_ != Eof::none) throw RuntimeError("Cannot call write() after write_eof()");
   if (data.empty()) return;
-  if (closing_ || conn_lost_) {
+  if (close_requested() || lost()) {
     // asyncio ignores writes to a closing or lost transport (drain() reports it).
     net_log().debug("write() of {} bytes to a closed stream ignored", data.size());
     return;
   }
-  if (!sending_ && chunks_.empty() && transport_->can_try_write() && transport_->on_loop()) {
+  if (flusher_ == Flusher::idle && chunks_.empty() && transport_->can_try_write() && transport_->on_loop()) {
     // Step 1: straight to the socket.
-    sending_ = true;
+    flusher_ = Flusher::sending;
     lk.unlock();
     boost::system::error_code ec;
     const boost::asio::const_buffer buf(data.data(), data.size());
@@ -303,10 +300,10 @@ void StreamCore::write(std::string_view data) {
     const bool more = !chunks_.empty();
     WakeBatch wake;
     if (!more) {
-      sending_ = false;
+      flusher_ = Flusher::idle;
       waiters_.notify_all(wake);
     }
-    const bool settle = !more && (closing_ || eof_requested_);
+    const bool settle = !more && (close_requested() || write_eof_ != Eof::none);
     lk.unlock();
     if (more) flush_on_loop();
     else if (settle) settle_on_loop();
@@ -315,8 +312,8 @@ void StreamCore::write(std::string_view data) {
   // Step 2: queue, and make sure someone flushes.
   append_locked(data);
   update_paused_locked();
-  if (sending_) return;
-  sending_ = true;
+  if (flusher_ == Flusher::sending) return;
+  flusher_ = Flusher::sending;
   lk.unlock();
   transport_->dispatch([self = shared_from_this()] { self->flush_on_loop(); });
 }
@@ -325,18 +322,18 @@ void StreamCore::flush_on_loop() {
   for (;;) {
     WakeBatch wake;
     std::unique_lock lk(mu_);
-    if (conn_lost_ || transport_->closed()) {
+    if (lost() || transport_->closed()) {
       if (in_flight_ == 0) {
         chunks_.clear();
         front_off_ = buffered_ = 0;
       }
-      sending_ = false;
+      flusher_ = Flusher::idle;
       waiters_.notify_all(wake);
       return;
     }
     if (chunks_.empty()) {
       // The write side is idle: start_tls() waits for this.
-      sending_ = false;
+      flusher_ = Flusher::idle;
       waiters_.notify_all(wake);
       lk.unlock();
       settle_on_loop();
@@ -387,8 +384,8 @@ void StreamCore::consume_locked(std::size_t n, WakeBatch& wake) {
       n = 0;
     }
   }
-  if (paused_ && buffered_ <= low_) {
-    paused_ = false; // step 4: resume_writing
+  if (flow_ == Flow::paused && buffered_ <= low_) {
+    flow_ = Flow::flowing; // step 4: resume_writing
     waiters_.notify_all(wake);
   }
 }
@@ -401,7 +398,7 @@ void StreamCore::on_written(const boost::system::error_code& ec, std::size_t n) 
       std::lock_guard g(mu_);
       chunks_.clear();
       front_off_ = buffered_ = in_flight_ = 0;
-      sending_ = false;
+      flusher_ = Flusher::idle;
       waiters_.notify_all(wake);
       return;
     }
@@ -422,21 +419,21 @@ void StreamCore::on_written(const boost::system::error_code& ec, std::size_t n) 
 
 void StreamCore::settle_on_loop() {
   std::unique_lock lk(mu_);
-  if (sending_) return; // the flusher settles when it is done
+  if (flusher_ == Flusher::sending) return; // the flusher settles when it is done
   if (!chunks_.empty()) {
-    sending_ = true;
+    flusher_ = Flusher::sending;
     lk.unlock();
     flush_on_loop();
     return;
   }
-  if (eof_requested_ && !eof_done_ && !closed_) {
-    eof_done_ = true;
+  if (write_eof_ == Eof::requested && close_ != Close::closed) {
+    write_eof_ = Eof::sent;
     boost::system::error_code ec;
     transport_->shutdown_write(ec);
     if (ec) net_log().debug("write_eof: {}", ec.message());
   }
-  if (closing_ && !close_started_) {
-    close_started_ = true;
+  if (close_ == Close::requested) {
+    close_ = Close::started;
     lk.unlock();
     transport_->async_close([self = shared_from_this()] { self->on_closed(); });
   }
@@ -446,8 +443,7 @@ void StreamCore::fail_on_loop(const boost::system::error_code& ec) {
   WakeBatch wake;
   {
     std::lock_guard g(mu_);
-    if (!conn_lost_) {
-      conn_lost_ = true;
+    if (!lost()) {
       try {
         throw_os_error(ec, "write");
       } catch (...) {
@@ -460,13 +456,13 @@ void StreamCore::fail_on_loop(const boost::system::error_code& ec) {
         has_rexc_.store(true, std::memory_order_release);
       }
     }
-    closing_ = true;
+    advance_close(Close::requested);
     if (in_flight_ == 0) {
       chunks_.clear();
       front_off_ = buffered_ = 0;
     }
-    sending_ = false;
-    paused_ = false;
+    flusher_ = Flusher::idle;
+    flow_ = Flow::flowing;
     waiters_.notify_all(wake);
   }
   close_now_on_loop();
@@ -475,8 +471,8 @@ void StreamCore::fail_on_loop(const boost::system::error_code& ec) {
 void StreamCore::close_now_on_loop() {
   {
     std::lock_guard g(mu_);
-    if (closed_) return;
-    close_started_ = true;
+    if (close_ == Close::closed) return;
+    close_ = Close::started;
   }
   transport_->close_now();
   on_closed();
@@ -487,9 +483,8 @@ void StreamCore::on_closed() {
   {
     WakeBatch wake;
     std::lock_guard g(mu_);
-    if (closed_) return;
-    closed_ = true;
-    closing_ = true;
+    if (close_ == Close::closed) return;
+    close_ = Close::closed;
     cb = std::move(close_cb_);
     waiters_.notify_all(wake);
   }
@@ -501,18 +496,18 @@ std::exception_ptr StreamCore::lost_error_locked() const { return error_ ? error
 void StreamCore::drain(StateWaiters::clock::time_point deadline) {
   check_read_exception();
   std::unique_lock lk(mu_);
-  if (conn_lost_) std::rethrow_exception(lost_error_locked());
-  if (closing_ || closed_) {
+  if (lost()) std::rethrow_exception(lost_error_locked());
+  if (close_requested()) {
     // asyncio (bpo-25441): yield once, so a write()/drain() loop on a dead
     // peer does not spin, then report the lost connection.
     lk.unlock();
     yield_now();
     lk.lock();
-    if (conn_lost_ || closed_) std::rethrow_exception(lost_error_locked());
+    if (lost() || close_ == Close::closed) std::rethrow_exception(lost_error_locked());
   }
-  while (paused_ && !conn_lost_ && !closed_)
+  while (flow_ == Flow::paused && !lost() && close_ != Close::closed)
     if (!waiters_.wait(lk, deadline)) throw TimeoutError("drain() timed out: the peer is not reading");
-  if (conn_lost_ || (paused_ && closed_)) std::rethrow_exception(lost_error_locked());
+  if (lost() || (flow_ == Flow::paused && close_ == Close::closed)) std::rethrow_exception(lost_error_locked());
 }
 
 bool StreamCore::can_write_eof() const { return transport_ && transport_->can_write_eof(); }
@@ -520,9 +515,9 @@ bool StreamCore::can_write_eof() const { return transport_ && transport_->can_wr
 void StreamCore::write_eof() {
   if (!can_write_eof()) throw RuntimeError("write_eof() is not supported by this transport");
   std::unique_lock lk(mu_);
-  if (eof_requested_ || closing_) return;
-  eof_requested_ = true;
-  if (sending_ || !chunks_.empty()) return; // the flusher settles after the queue
+  if (write_eof_ != Eof::none || close_requested()) return;
+  write_eof_ = Eof::requested;
+  if (flusher_ == Flusher::sending || !chunks_.empty()) return; // the flusher settles after the queue
   lk.unlock();
   transport_->dispatch([self = shared_from_this()] { self->settle_on_loop(); });
 }
@@ -530,9 +525,9 @@ void StreamCore::write_eof() {
 void StreamCore::close() {
   if (!transport_) return;
   std::unique_lock lk(mu_);
-  if (closing_) return;
-  closing_ = true;
-  if (sending_) return;
+  if (close_requested()) return;
+  advance_close(Close::requested);
+  if (flusher_ == Flusher::sending) return;
   lk.unlock();
   transport_->dispatch([self = shared_from_this()] { self->settle_on_loop(); });
 }
@@ -542,14 +537,14 @@ void StreamCore::abort() {
   {
     WakeBatch wake;
     std::lock_guard g(mu_);
-    closing_ = true;
+    advance_close(Close::requested);
     // Chunks being written stay until the aborted write returns (step 5).
     while (chunks_.size() > in_flight_) {
       buffered_ -= chunks_.back().size() - (chunks_.size() == 1 ? front_off_ : 0);
       chunks_.pop_back();
     }
     if (chunks_.empty()) front_off_ = 0;
-    paused_ = false;
+    flow_ = Flow::flowing;
     waiters_.notify_all(wake);
   }
   transport_->dispatch([self = shared_from_this()] { self->close_now_on_loop(); });
@@ -557,13 +552,13 @@ void StreamCore::abort() {
 
 void StreamCore::wait_closed() {
   std::unique_lock lk(mu_);
-  while (!closed_) waiters_.wait(lk);
+  while (close_ != Close::closed) waiters_.wait(lk);
   if (error_) std::rethrow_exception(error_);
 }
 
 bool StreamCore::is_closing() const {
   std::lock_guard g(mu_);
-  return closing_;
+  return close_requested();
 }
 
 std::any StreamCore::extra_info(std::string_view name, std::any fallback) const {
@@ -594,16 +589,16 @@ void StreamCore::set_write_buffer_limits(std::optional<std::size_t> high, std::o
   std::lock_guard g(mu_);
   high_ = *high;
   low_ = *low;
-  if (buffered_ > high_) paused_ = true;
-  else if (paused_ && buffered_ <= low_) {
-    paused_ = false;
+  if (buffered_ > high_) flow_ = Flow::paused;
+  else if (flow_ == Flow::paused && buffered_ <= low_) {
+    flow_ = Flow::flowing;
     waiters_.notify_all(wake);
   }
 }
 
 void StreamCore::on_close(Function<void()> fn) {
   std::unique_lock lk(mu_);
-  if (closed_) {
+  if (close_ == Close::closed) {
     lk.unlock();
     fn();
     return;
@@ -628,18 +623,18 @@ void StreamCore::start_tls(const SSLContext& context, const StartTlsOptions& opt
   {
     std::unique_lock lk(mu_);
     for (;;) {
-      if (conn_lost_ || closing_) std::rethrow_exception(lost_error_locked());
-      if (!sending_ && chunks_.empty()) break;
+      if (lost() || close_requested()) std::rethrow_exception(lost_error_locked());
+      if (flusher_ == Flusher::idle && chunks_.empty()) break;
       waiters_.wait(lk);
     }
-    sending_ = true;
+    flusher_ = Flusher::sending;
   }
   struct Release {
     StreamCore& self;
     ~Release() {
       WakeBatch wake;
       std::lock_guard g(self.mu_);
-      self.sending_ = false;
+      self.flusher_ = Flusher::idle;
       self.waiters_.notify_all(wake);
     }
   } release{*this};

@@ -7,7 +7,7 @@
 // waits for feed_data()/feed_eof() (their bytes pass through `fed_` under mu_).
 //
 // # Writer (any task, any loop)
-// The write queue is a deque of chunks under `mu_`. `sending_` is the flusher
+// The write queue is a deque of chunks under `mu_`. `flusher_` is the flusher
 // token: whoever sets it (under mu_) owns the transport's write side until it
 // clears it. The protocol:
 //  1. write() with no token, an empty queue, on the stream's loop thread and
@@ -22,7 +22,7 @@
 //     blocking, then as an Asio write if the socket is full, and repeats
 //     until the queue is empty; then it releases the token and settles:
 //     a requested write_eof() or close() happens now, in queue order.
-//  4. Flow control: `paused_` is set when the queue passes the high-water
+//  4. Flow control: `flow_` is paused when the queue passes the high-water
 //     mark and cleared when it falls to the low-water mark; drain() waits
 //     while it is set (asyncio's pause_writing / resume_writing).
 //  5. Errors (a failed write or read) mark the connection lost, close the
@@ -35,6 +35,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -168,15 +169,27 @@ private:
   std::vector<boost::asio::const_buffer> iov_; ///< flusher only
   std::size_t high_;
   std::size_t low_;
-  bool sending_ = false;
-  bool paused_ = false;
-  bool eof_requested_ = false;
-  bool eof_done_ = false;
-  bool closing_ = false;
-  bool close_started_ = false;
-  bool closed_ = false;
-  bool conn_lost_ = false;
+  // The writer's state, under mu_: one enum per question (protocol above).
+  /// Steps 1-3: who owns the transport's write side.
+  enum class Flusher : std::uint8_t { idle, sending };
+  /// Step 4: above the high-water mark until it falls to the low one.
+  enum class Flow : std::uint8_t { flowing, paused };
+  /// write_eof(): asked for, then sent once the queue drained.
+  enum class Eof : std::uint8_t { none, requested, sent };
+  /// close(): asked for (or the connection was lost), the transport's close
+  /// begun, done. Only ever moves forward (advance_close()).
+  enum class Close : std::uint8_t { open, requested, started, closed };
+  Flusher flusher_ = Flusher::idle;
+  Flow flow_ = Flow::flowing;
+  Eof write_eof_ = Eof::none;
+  Close close_ = Close::open;
+  /// Step 5: the error that lost the connection; set once, never cleared.
   std::exception_ptr error_;
+  [[nodiscard]] bool lost() const noexcept { return error_ != nullptr; }
+  [[nodiscard]] bool close_requested() const noexcept { return close_ >= Close::requested; }
+  void advance_close(Close to) noexcept {
+    if (close_ < to) close_ = to;
+  }
   std::optional<SSLContext> ssl_context_;
   Function<void()> close_cb_;
   StateWaiters waiters_;
