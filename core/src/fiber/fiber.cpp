@@ -55,27 +55,6 @@ void make_fiber(TaskBase& t, const Stack& s) noexcept {
   t.fctx_ = ctx::make_fcontext(s.top(), s.usable(), fiber_entry);
 }
 
-void ThreadContext::resume(TaskBase& t) noexcept {
-  sanitizer::start_switch(&asan_fake_stack_, static_cast<char*>(t.stack_lo_) + t.stack_guard_,
-                          t.stack_len_ - t.stack_guard_);
-  sanitizer::tsan_switch_to(t.tsan_fiber_);
-  swap_eh_state(t.eh_); // the task's caught/uncaught exceptions in, this thread's out
-  ctx::transfer_t back = ctx::jump_fcontext(t.fctx_, &t);
-  swap_eh_state(t.eh_); // and back: the task keeps its own until it runs again
-  sanitizer::finish_switch(asan_fake_stack_);
-  t.fctx_ = back.fctx;
-}
-
-void ThreadContext::switch_to_loop(TaskBase& t) noexcept {
-  ThreadContext& loop = current_loop()->thread_context();
-  sanitizer::start_switch(t.fiber_done_ ? nullptr : &t.asan_fake_stack_, loop.stack_lo_, loop.stack_size_);
-  sanitizer::tsan_switch_to(loop.tsan_fiber_);
-  ctx::transfer_t back = ctx::jump_fcontext(t.caller_, nullptr);
-  // Resumed, possibly by another loop's thread: its context is our new caller.
-  t.caller_ = back.fctx;
-  sanitizer::finish_switch(t.asan_fake_stack_);
-}
-
 void release_fiber(TaskBase& t, StackCache& stacks) {
   if (!t.stack_lo_) return;
   stacks.put(Stack{t.stack_lo_, t.stack_len_, t.stack_guard_});

@@ -11,7 +11,10 @@
 
 #include <cstddef>
 
+#include <boost/context/detail/fcontext.hpp>
+
 #include "coreio/detail/task_base.hpp"
+#include "fiber/fiber_switch.hpp"
 #include "fiber/stack_pool.hpp"
 
 namespace coreio::detail {
@@ -24,7 +27,8 @@ public:
   /// Loop side of a step: runs `t`'s fiber until it switches back.
   void resume(TaskBase& t) noexcept;
   /// Task side: leaves the running task's fiber for the loop thread that runs
-  /// it now (the one it returns to may differ from the one it left).
+  /// it now (the one it returns to may differ from the one it left). Defined
+  /// inline in sched/loop_impl.hpp, which knows the current loop.
   static void switch_to_loop(TaskBase& t) noexcept;
 
 private:
@@ -38,5 +42,17 @@ private:
 void make_fiber(TaskBase& t, const Stack& s) noexcept;
 /// After the fiber finished: returns its stack to `stacks` and drops the TSan fiber.
 void release_fiber(TaskBase& t, StackCache& stacks);
+
+// Inline: one per step, on the hot path.
+inline void ThreadContext::resume(TaskBase& t) noexcept {
+  sanitizer::start_switch(&asan_fake_stack_, static_cast<char*>(t.stack_lo_) + t.stack_guard_,
+                          t.stack_len_ - t.stack_guard_);
+  sanitizer::tsan_switch_to(t.tsan_fiber_);
+  swap_eh_state(t.eh_); // the task's caught/uncaught exceptions in, this thread's out
+  boost::context::detail::transfer_t back = boost::context::detail::jump_fcontext(t.fctx_, &t);
+  swap_eh_state(t.eh_); // and back: the task keeps its own until it runs again
+  sanitizer::finish_switch(asan_fake_stack_);
+  t.fctx_ = back.fctx;
+}
 
 } // namespace coreio::detail

@@ -32,13 +32,16 @@
 #include <cstdint>
 #include <vector>
 
+#include <utility>
+
 #include "coreio/detail/handle_state.hpp"
 #include "coreio/detail/task_base.hpp"
+#include "sched/idle.hpp"
+#include "sched/injector.hpp"
 #include "sched/run_queue.hpp"
 
 namespace coreio::detail {
 
-class RuntimeImpl;
 class LoopImpl;
 
 /// Capacity of a loop's stealable ring (Tokio's LOCAL_QUEUE_CAPACITY).
@@ -51,7 +54,9 @@ inline constexpr std::uint32_t max_lifo_polls = 3;
 class ReadyQueue {
 public:
   /// `lifo`: use the LIFO slot (the runtime enables it for multi-loop stealing).
-  ReadyQueue(RuntimeImpl& rt, LoopImpl& owner, bool lifo) noexcept : rt_(rt), owner_(owner), lifo_enabled_(lifo) {}
+  /// Overflow goes to `injector`; new stealable work may wake a loop in `idle`.
+  ReadyQueue(Injector& injector, Idle& idle, LoopImpl& owner, bool lifo) noexcept
+      : injector_(injector), idle_(idle), owner_(owner), lifo_enabled_(lifo) {}
 
   /// A callback, timer or pinned task, at the back of the FIFO.
   void push_fifo(QueueLink* n) noexcept;
@@ -94,7 +99,8 @@ private:
   void overflow(TaskBase* t) noexcept;
   std::uint64_t next_ticket() noexcept { return ++ticket_; }
 
-  RuntimeImpl& rt_;
+  Injector& injector_;
+  Idle& idle_;
   LoopImpl& owner_;
   const bool lifo_enabled_;
   QueueLink* fifo_head_ = nullptr;
@@ -108,5 +114,100 @@ private:
   std::atomic<std::size_t> local_depth_{0};
   std::atomic<std::size_t> fifo_depth_{0};
 };
+
+// The hot paths, inline: every step goes through them.
+
+inline void ReadyQueue::push_fifo(QueueLink* n) noexcept {
+  if (n->kind_ == QueueLink::Kind::task) static_cast<TaskBase*>(n)->ticket_ = next_ticket();
+  else static_cast<HandleState*>(n)->ticket_ = next_ticket();
+  n->qnext_ = nullptr;
+  if (fifo_tail_) fifo_tail_->qnext_ = n;
+  else fifo_head_ = n;
+  fifo_tail_ = n;
+  fifo_depth_.store(++fifo_size_, std::memory_order_relaxed);
+}
+
+inline QueueLink* ReadyQueue::fifo_pop() noexcept {
+  QueueLink* n = fifo_head_;
+  if (!n) return nullptr;
+  fifo_head_ = n->qnext_;
+  if (!fifo_head_) fifo_tail_ = nullptr;
+  n->qnext_ = nullptr;
+  fifo_depth_.store(--fifo_size_, std::memory_order_relaxed);
+  return n;
+}
+
+inline std::uint64_t ReadyQueue::fifo_head_ticket() const noexcept {
+  return fifo_head_->kind_ == QueueLink::Kind::task ? static_cast<TaskBase*>(fifo_head_)->ticket_
+                                                    : static_cast<HandleState*>(fifo_head_)->ticket_;
+}
+
+inline void ReadyQueue::push_ring(TaskBase* t) noexcept {
+  if (!local_.push(t, next_ticket())) overflow(t);
+  local_depth_.store(local_.size(), std::memory_order_relaxed);
+}
+
+inline void ReadyQueue::push_task(TaskBase* t, bool by_running_task) noexcept {
+  t->loop_.store(&owner_, std::memory_order_relaxed);
+  if (t->pinned_) {
+    push_fifo(t);
+    return;
+  }
+  if (by_running_task && lifo_enabled_) {
+    // The LIFO slot is not stealable, so filling it gives idle loops nothing
+    // to do: wake one only if the slot's previous task went to the ring
+    // (Tokio's schedule_local). Notifying on every wake made an idle loop
+    // unpark, search, find nothing and park again once per message.
+    TaskBase* prev = std::exchange(lifo_slot_, t);
+    if (!prev) return;
+    push_ring(prev);
+  } else {
+    push_ring(t);
+  }
+  idle_.notify_if_no_searchers();
+}
+
+inline void ReadyQueue::push_requeued(TaskBase* t) noexcept {
+  if (fifo_head_) {
+    t->loop_.store(&owner_, std::memory_order_relaxed);
+    push_fifo(t);
+    return;
+  }
+  push_task(t, false);
+}
+
+inline void ReadyQueue::push_front(TaskBase* child) noexcept {
+  child->loop_.store(&owner_, std::memory_order_relaxed);
+  front_.push_back(child);
+}
+
+inline void ReadyQueue::push_below_front(TaskBase* parent) noexcept {
+  front_.insert(front_.end() - 1, parent); // below the child pushed by push_front()
+}
+
+inline QueueLink* ReadyQueue::pop() noexcept {
+  if (!front_.empty()) {
+    TaskBase* t = front_.back();
+    front_.pop_back();
+    return t;
+  }
+  if (lifo_slot_ && lifo_polls_ < max_lifo_polls) {
+    ++lifo_polls_;
+    return std::exchange(lifo_slot_, nullptr);
+  }
+  lifo_polls_ = 0;
+  if (lifo_slot_) push_ring(std::exchange(lifo_slot_, nullptr)); // fairness: back of the line
+  if (fifo_head_) {
+    // The ring head's ticket comes from the ring's own tag: the head task may
+    // be stolen (and freed) at any moment, so it is never dereferenced here.
+    std::uint64_t ring_ticket = 0;
+    if (!local_.peek_tag(ring_ticket) || fifo_head_ticket() < ring_ticket) return fifo_pop();
+  }
+  if (TaskBase* t = local_.pop()) {
+    local_depth_.store(local_.size(), std::memory_order_relaxed);
+    return t;
+  }
+  return nullptr;
+}
 
 } // namespace coreio::detail

@@ -1,4 +1,4 @@
-// Running one ready item: a task step or a callback.
+// Running one ready item (run_next): a task step or a callback.
 //
 // # A task step (run_task)
 //  1. begin_step: claim the step (TaskStateWord::transition_to_running, rule
@@ -41,6 +41,14 @@ private:
   bool on_;
 };
 } // namespace
+
+bool LoopImpl::run_next() {
+  QueueLink* n = ready_.pop();
+  if (!n) return false;
+  if (n->kind_ == QueueLink::Kind::task) run_task(static_cast<TaskBase*>(n));
+  else run_callback(static_cast<HandleState*>(n));
+  return true;
+}
 
 void LoopImpl::run_task(TaskBase* t) {
   if (!begin_step(t)) return;

@@ -1,6 +1,6 @@
-// Cancellation of tasks: requests, their delivery at suspension points, and
-// the rule for a request still pending when the body returns (task_base.hpp,
-// "Cancellation"). Every read-modify of the pending request goes through the
+// Cancellation of tasks: requests and the rule for a request still pending
+// when the body returns (task_base.hpp, "Cancellation"); their delivery at
+// suspension points is suspend.cpp's. Every read-modify of the pending request goes through the
 // functions here, under the task lock.
 #include <atomic>
 #include <mutex>
@@ -104,24 +104,6 @@ bool TaskBase::finish_cancelled(std::string msg) {
 
 void TaskBase::finish_with_exception(std::exception_ptr e) {
   complete(Status::exception, [&] { exc_ = std::move(e); });
-}
-
-// ---------------------------------------------------------------- at suspension points
-
-bool cancel_pending() noexcept {
-  TaskBase* t = current_task_base();
-  return t && t->cancel_requested();
-}
-
-void throw_cancelled() {
-  std::string msg;
-  if (TaskBase* t = current_task_base())
-    if (std::optional<std::string> m = t->take_cancel_request()) msg = std::move(*m);
-  throw CancelledError(std::move(msg));
-}
-
-void check_cancel() {
-  if (cancel_pending()) throw_cancelled();
 }
 
 } // namespace coreio::detail

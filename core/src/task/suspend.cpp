@@ -1,8 +1,11 @@
 // Suspension: how the calling task (or a plain OS thread) waits and is woken
-// (waiter.hpp's protocol), and the suspension points built on it alone:
-// sleep and yield. A task suspends by switching to its loop (sched/step.cpp);
+// (waiter.hpp's protocol), how a pending cancellation is delivered there, and
+// the suspension points built on it alone: sleep and yield. (Kept in one
+// unit: yield and sleep call these on every step.) A task suspends by switching to its loop (sched/step.cpp);
 // a thread parks on a one-token parker.
 #include <atomic>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "coreio/detail/alarm.hpp"
@@ -47,6 +50,40 @@ ThreadParker& this_thread_parker() {
   return *holder.p;
 }
 } // namespace
+
+// Rules 1, 3, 4 of task_state_word.hpp: the transition decides, this queues.
+void TaskBase::wake() noexcept {
+  // Rule 1: only the winner of idle -> SCHEDULED queues it. Rule 3: a running
+  // task's loop requeues it when the step ends. Rule 4: complete stays put.
+  if (state_.transition_to_notified() != TaskStateWord::Wake::submit) return;
+  LoopImpl* here = current_loop();
+  LoopImpl* home = loop_.load(std::memory_order_relaxed);
+  if (here && &here->runtime() == runtime_ && (!pinned_ || here == home)) here->push_task(this, true);
+  else home->schedule_remote(this);
+}
+
+TaskBase* current_task_base() noexcept {
+  LoopImpl* l = current_loop();
+  return l ? l->current() : nullptr;
+}
+
+// ---------------------------------------------------------------- at suspension points
+
+bool cancel_pending() noexcept {
+  TaskBase* t = current_task_base();
+  return t && t->cancel_requested();
+}
+
+void throw_cancelled() {
+  std::string msg;
+  if (TaskBase* t = current_task_base())
+    if (std::optional<std::string> m = t->take_cancel_request()) msg = std::move(*m);
+  throw CancelledError(std::move(msg));
+}
+
+void check_cancel() {
+  if (cancel_pending()) throw_cancelled();
+}
 
 void ensure_can_suspend() {
   LoopImpl* l = current_loop();

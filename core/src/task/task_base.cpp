@@ -1,7 +1,6 @@
-// TaskBase: identity, names, and the wake-up (task_state_word.hpp rules 1, 3,
-// 4: the transition decides, this file queues). Cancellation is cancel.cpp,
-// spawning spawn.cpp, suspension suspend.cpp; the step harness that runs a
-// task is sched/step.cpp.
+// TaskBase: identity and names. The wake-up is suspend.cpp's (with the
+// suspension points that call it on every step), cancellation cancel.cpp,
+// spawning spawn.cpp; the step harness that runs a task is sched/step.cpp.
 #include "coreio/detail/task_base.hpp"
 
 #include <atomic>
@@ -36,19 +35,6 @@ void TaskBase::set_name(std::string name) {
 
 std::string TaskBase::describe() const { return "Task '" + name() + "'"; }
 
-void TaskBase::wake() noexcept {
-  // Rule 1: only the winner of idle -> SCHEDULED queues it. Rule 3: a running
-  // task's loop requeues it when the step ends. Rule 4: complete stays put.
-  if (state_.transition_to_notified() != TaskStateWord::Wake::submit) return;
-  LoopImpl* here = current_loop();
-  LoopImpl* home = loop_.load(std::memory_order_relaxed);
-  if (here && &here->runtime() == runtime_ && (!pinned_ || here == home)) here->push_task(this, true);
-  else home->schedule_remote(this);
-}
 
-TaskBase* current_task_base() noexcept {
-  LoopImpl* l = current_loop();
-  return l ? l->current() : nullptr;
-}
 
 } // namespace coreio::detail
