@@ -22,7 +22,8 @@ thread_local LoopImpl* tls_loop = nullptr;
 LoopImpl* current_loop() noexcept { return tls_loop; }
 
 LoopImpl::LoopImpl(RuntimeImpl& rt, std::size_t index)
-    : rt_(rt), index_(index), facade_(*this), io_(1), io_work_(io_.get_executor()), ready_(rt.injector(), rt.idle(), *this, rt.lifo_slot()),
+    : rt_(rt), index_(index), facade_(*this), io_(1), io_work_(io_.get_executor()),
+      ready_(rt.injector(), rt.idle(), *this, rt.lifo_slot()),
       stealer_(*this, ready_, rt.injector(), rt.idle(), counters_, index), wake_timer_(io_),
       stacks_(rt.stacks(), rt.config().stack_cache_per_loop) {
   debug_.store(rt.config().debug, std::memory_order_relaxed);

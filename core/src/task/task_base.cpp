@@ -35,6 +35,4 @@ void TaskBase::set_name(std::string name) {
 
 std::string TaskBase::describe() const { return "Task '" + name() + "'"; }
 
-
-
 } // namespace coreio::detail
