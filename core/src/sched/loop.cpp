@@ -16,7 +16,9 @@
 namespace coreio::detail {
 
 namespace {
-thread_local LoopImpl* tls_loop = nullptr;
+// initial-exec: the loop threads read it on every step; with position-
+// independent code the default (general-dynamic) model costs a call.
+[[gnu::tls_model("initial-exec")]] thread_local LoopImpl* tls_loop = nullptr;
 } // namespace
 
 LoopImpl* current_loop() noexcept { return tls_loop; }
