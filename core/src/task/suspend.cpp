@@ -3,6 +3,7 @@
 // the suspension points built on it alone: sleep and yield. (Kept in one
 // unit: yield and sleep call these on every step.) A task suspends by switching to its loop (sched/step.cpp);
 // a thread parks on a one-token parker.
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <string>
@@ -137,7 +138,9 @@ void sleep(std::chrono::nanoseconds delay) {
     yield_now();
     return;
   }
-  sleep_until(std::chrono::steady_clock::now() + delay);
+  // now() + nanoseconds::max() would overflow into the past (and return at
+  // once): clamp as the templated overload does (sleep.hpp).
+  sleep_until(std::chrono::steady_clock::now() + std::min(delay, max_sleep_delay));
 }
 
 void yield_now() {

@@ -54,6 +54,9 @@ TEST_SUITE("sleep") {
     sleeps_until_cancelled(fseconds(1e30));
     sleeps_until_cancelled(std::chrono::hours::max()); // overflows nanoseconds: clamped
     sleeps_until_cancelled(coreio::max_sleep_delay);
+    // The non-template overload: now() + nanoseconds::max() used to wrap into
+    // the past, so this returned at once.
+    sleeps_until_cancelled(std::chrono::nanoseconds::max());
   }
 
 } // TEST_SUITE
