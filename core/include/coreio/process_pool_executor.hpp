@@ -213,6 +213,22 @@ struct ProcessCall {
   ProcessCompleter complete;
 };
 
+/// The caller's side of submit(fn, args...) for every executor of registered
+/// functions (ProcessPoolExecutor, coreio::mpi's MpiExecutor): looks fn up,
+/// serializes the arguments as fn's parameter types, and makes the future
+/// the call will complete. `executor` names the caller in the error.
+template <class R, class... P, class... A>
+std::pair<Future<std::decay_t<R>>, ProcessCall> make_process_call(const char* executor, R (*fn)(P...), A&&... args) {
+  using T = std::decay_t<R>;
+  const std::string* name = process_function_name(reinterpret_cast<AnyFunction>(fn));
+  if (!name)
+    throw ValueError(std::string(executor) + ": the function is not registered with COREIO_REGISTER_PROCESS_FUNCTION");
+  std::string blob = to_blob(std::tuple<std::decay_t<P>...>(std::forward<A>(args)...));
+  auto st = Ref<FutureState<T>>::adopt(new FutureState<T>());
+  Future<T> fut(st, st.get());
+  return {std::move(fut), ProcessCall{name, std::move(blob), std::move(st), &complete_process_call<T>}};
+}
+
 class ProcessPool;
 
 } // namespace detail
@@ -233,15 +249,9 @@ public:
   template <class R, class... P, class... A>
     requires(sizeof...(P) == sizeof...(A) && (std::is_constructible_v<std::decay_t<P>, A &&> && ...))
   Future<std::decay_t<R>> submit(R (*fn)(P...), A&&... args) {
-    using T = std::decay_t<R>;
-    const std::string* name = detail::process_function_name(reinterpret_cast<detail::AnyFunction>(fn));
-    if (!name)
-      throw ValueError("ProcessPoolExecutor: the function is not registered with COREIO_REGISTER_PROCESS_FUNCTION");
-    std::string blob = detail::to_blob(std::tuple<std::decay_t<P>...>(std::forward<A>(args)...));
-    auto st = detail::Ref<detail::FutureState<T>>::adopt(new detail::FutureState<T>());
-    Future<T> fut(st, st.get());
-    submit_call(detail::ProcessCall{name, std::move(blob), std::move(st), &detail::complete_process_call<T>});
-    return fut;
+      auto [fut, call] = detail::make_process_call("ProcessPoolExecutor", fn, std::forward<A>(args)...);
+      submit_call(std::move(call));
+      return fut;
   }
 
   /// concurrent.futures shutdown(wait=True, *, cancel_futures=False): no new

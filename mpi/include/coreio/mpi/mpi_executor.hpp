@@ -135,13 +135,8 @@ public:
   requires(sizeof...(P) == sizeof...(A) &&
            (std::is_constructible_v<std::decay_t<P>, A&&> && ...)) Future<std::decay_t<R>> submit(R (*fn)(P...),
                                                                                                   A&&... args) {
-    using T = std::decay_t<R>;
-    const std::string* name = detail::process_function_name(reinterpret_cast<detail::AnyFunction>(fn));
-    if (!name) throw ValueError("MpiExecutor: the function is not registered with COREIO_REGISTER_PROCESS_FUNCTION");
-    std::string blob = detail::to_blob(std::tuple<std::decay_t<P>...>(std::forward<A>(args)...));
-    auto st = detail::Ref<detail::FutureState<T>>::adopt(new detail::FutureState<T>());
-    Future<T> fut(st, st.get());
-    submit_call(detail::ProcessCall{name, std::move(blob), std::move(st), &detail::complete_process_call<T>});
+    auto [fut, call] = detail::make_process_call("MpiExecutor", fn, std::forward<A>(args)...);
+    submit_call(std::move(call));
     return fut;
   }
 
