@@ -56,12 +56,14 @@ struct RuntimeConfig {
   /// Default 256 KiB. Only touched pages cost memory.
   std::size_t stack_size = 256 * 1024;
 
-  /// A PROT_NONE guard page below every stack. Default true: an overflow ends
-  /// the process with a message naming the task instead of corrupting memory.
-  /// Each guarded stack costs a kernel mapping (vm.max_map_count is 65530 by
-  /// default), so more than ~30,000 simultaneously suspended tasks need
-  /// guard_pages = false (stacks are then carved from large slabs: one mapping
-  /// per slab) or a raised vm.max_map_count. See docs/tuning.md.
+  /// A PROT_NONE guard page below every stack, up to a budget of a quarter of
+  /// vm.max_map_count (each guarded stack costs two kernel mappings; ~16,000
+  /// stacks under the default limit of 65530). Past the budget, and always
+  /// with guard_pages = false, stacks are carved from slabs of 256 and an
+  /// overflow is caught by a canary at the end of the task's step or when it
+  /// faults (one warning when the default runs past its budget). In every
+  /// layout an overflow ends the process with a message naming the task.
+  /// See docs/tuning.md for what the canary cannot promise.
   bool guard_pages = true;
 
   /// Stacks each loop keeps for reuse before returning them to the shared pool.

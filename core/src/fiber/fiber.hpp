@@ -15,6 +15,7 @@
 
 #include "coreio/detail/task_base.hpp"
 #include "fiber/fiber_switch.hpp"
+#include "fiber/overflow.hpp"
 #include "fiber/stack_pool.hpp"
 
 namespace coreio::detail {
@@ -53,6 +54,11 @@ inline void ThreadContext::resume(TaskBase& t) noexcept {
   swap_eh_state(t.eh_); // and back: the task keeps its own until it runs again
   sanitizer::finish_switch(asan_fake_stack_);
   t.fctx_ = back.fctx;
+  // A slab stack has no guard page of its own: now that the task is off its
+  // stack (suspended or finished), check it did not run out of it
+  // (stack_pool.hpp). Guarded stacks fault at once instead.
+  if (t.stack_guard_ == 0) [[unlikely]]
+    check_slab_stack(t);
 }
 
 } // namespace coreio::detail

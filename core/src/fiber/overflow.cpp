@@ -1,6 +1,7 @@
 #include "fiber/overflow.hpp"
 
 #include <signal.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "coreio/detail/task_base.hpp"
+#include "fiber/stack_pool.hpp"
 
 namespace coreio::detail {
 
@@ -22,32 +24,41 @@ void write_str(const char* s) noexcept {
   [[maybe_unused]] ssize_t r = ::write(STDERR_FILENO, s, n);
 }
 
+/// The stack pointer of the interrupted code, 0 where this port cannot read it.
+std::uintptr_t interrupted_sp(void* uctx) noexcept {
+  const auto* uc = static_cast<const ucontext_t*>(uctx);
+#if defined(__x86_64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return static_cast<std::uintptr_t>(uc->uc_mcontext.sp);
+#else
+  (void)uc;
+  return 0;
+#endif
+}
+
+/// True if a fault at `addr` with stack pointer `sp` is `t` running out of its stack.
+bool is_overflow(const TaskBase& t, std::uintptr_t addr, std::uintptr_t sp) noexcept {
+  if (!t.stack_lo_) return false;
+  const auto map_lo = reinterpret_cast<std::uintptr_t>(t.stack_lo_);
+  const std::uintptr_t lo = map_lo + t.stack_guard_; // lowest usable byte
+  constexpr std::uintptr_t near = std::uintptr_t{64} * 1024;
+  // A fault within the guard page, or just below it: a large frame can skip it.
+  if (t.stack_guard_ && addr + near >= map_lo && addr < lo) return true;
+  // A fault next to the stack pointer while the stack pointer is below the
+  // stack: a slab stack ran through its neighbours into the slab's guard
+  // page, or into something else that faults. Bounded to the slab's span
+  // and to faults near the stack pointer, so a fault in code running on a
+  // stack of its own (a nested coroutine library, say) is not mistaken for
+  // an overflow.
+  const std::uintptr_t span = slab_stacks * t.stack_len_ + near;
+  return sp != 0 && sp < lo && sp + span > lo && addr + near > sp && addr < sp + near;
+}
+
 void on_segv(int sig, siginfo_t* info, void* uctx) {
-  TaskBase* t = current_task_base();
-  const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
-  if (t && t->stack_lo_ && t->stack_guard_) {
-    const auto lo = reinterpret_cast<std::uintptr_t>(t->stack_lo_);
-    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    // A fault within the guard page (or just below it: a large frame can skip it).
-    if (addr + 64 * 1024 >= lo && addr < lo + page) {
-      write_str("coreio: stack overflow in task '");
-      if (const char* n = t->custom_name()) {
-        write_str(n);
-      } else {
-        // "Task-<id>" without allocating (we are in a signal handler).
-        char digits[24];
-        char* p = digits + sizeof digits;
-        *--p = '\0';
-        std::uint64_t id = t->id();
-        do { *--p = static_cast<char>('0' + id % 10); id /= 10; } while (id);
-        write_str("Task-");
-        write_str(p);
-      }
-      write_str("': raise RuntimeConfig::stack_size or reduce the task's stack use\n");
-      ::signal(SIGABRT, SIG_DFL);
-      ::abort();
-    }
-  }
+  if (const TaskBase* t = current_task_base();
+      t && is_overflow(*t, reinterpret_cast<std::uintptr_t>(info->si_addr), interrupted_sp(uctx)))
+    report_stack_overflow(*t, StackOverflowSeen::fault);
   // Not ours: hand over to whoever was installed before.
   if (previous_action.sa_flags & SA_SIGINFO) {
     if (previous_action.sa_sigaction) {
@@ -64,6 +75,40 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
 }
 
 } // namespace
+
+void report_stack_overflow(const TaskBase& t, StackOverflowSeen how) noexcept {
+  write_str("coreio: stack overflow in task '");
+  if (const char* n = t.custom_name()) {
+    write_str(n);
+  } else {
+    // "Task-<id>" without allocating (this may run in a signal handler).
+    char digits[24];
+    char* p = digits + sizeof digits;
+    *--p = '\0';
+    std::uint64_t id = t.id();
+    do {
+      *--p = static_cast<char>('0' + id % 10);
+      id /= 10;
+    } while (id);
+    write_str("Task-");
+    write_str(p);
+  }
+  write_str("': raise RuntimeConfig::stack_size or reduce the task's stack use\n");
+  if (how == StackOverflowSeen::canary)
+    write_str(
+        "coreio: (found when the task left its slab stack: the canary below it was overwritten, "
+        "so a neighbouring task's stack may be corrupted too)\n");
+  ::signal(SIGABRT, SIG_DFL);
+  ::abort();
+}
+
+void check_slab_stack(const TaskBase& t) noexcept {
+  const char* lo = static_cast<const char*>(t.stack_lo_);
+  // The saved context lives at the task's stack pointer: below `lo`, the
+  // stack has already overflowed.
+  const char* sp = static_cast<const char*>(t.fctx_);
+  if (sp < lo || !canary_intact_below(lo)) report_stack_overflow(t, StackOverflowSeen::canary);
+}
 
 void install_overflow_handler() {
   static std::once_flag once;

@@ -14,8 +14,6 @@
 namespace coreio::detail {
 
 namespace {
-constexpr std::size_t slab_stacks = 64;
-
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
 std::size_t max_map_count() {
@@ -65,20 +63,29 @@ void StackPool::map_guarded_locked() {
 void StackPool::map_slab_locked() {
   if (guard_ && !warned_) {
     warned_ = true;
-    log().warn("coreio: {} guarded fiber stacks in use; further stacks have no guard page "
-               "(vm.max_map_count). Set RuntimeConfig::guard_pages = false for very many live "
-               "tasks, or raise vm.max_map_count to keep every stack guarded",
-               guarded_);
+    log().warn(
+        "coreio: {} guarded fiber stacks in use, the budget for vm.max_map_count; further stacks "
+        "come from slabs, where an overflow is caught by a canary at the task's next suspension "
+        "(or when it faults) instead of at once. Raise vm.max_map_count to keep every stack "
+        "guarded, or set RuntimeConfig::guard_pages = false to say slab stacks are intended",
+        guarded_);
   }
-  // A guarded layout keeps its length (usable + one page) so a stack from
-  // either kind fits every task; the extra page is simply unused.
-  const std::size_t slab = len_ * slab_stacks;
-  void* p = ::mmap(nullptr, slab, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  // One PROT_NONE page at the bottom, then the slots. A guarded layout keeps
+  // its length (usable + one page) so a stack from either kind fits every
+  // task; the extra page is simply unused.
+  const std::size_t slab = page_ + len_ * slab_stacks;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+  char* p = static_cast<char*>(::mmap(nullptr, slab, PROT_READ | PROT_WRITE, flags, -1, 0));
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "coreio: mmap of a stack slab failed");
   mappings_.push_back(Stack{p, slab, 0});
-  // Push in reverse so stacks are handed out low address first.
-  for (std::size_t i = slab_stacks; i-- > 0;) free_.push_back(Stack{static_cast<char*>(p) + i * len_, len_, 0});
-  mapped_stacks_ += slab_stacks;
+  const bool guarded_bottom = ::mprotect(p, page_, PROT_NONE) == 0;
+  // Slot 0 sits on the guard page and counts as guarded: nothing lies below
+  // it to hold a canary. If the kernel refused even this one guard, slot 0
+  // is left unused: a buffer whose top holds the canary for slot 1.
+  // Pushed in reverse so stacks are handed out low address first.
+  for (std::size_t i = slab_stacks; i-- > 1;) free_.push_back(Stack{p + page_ + i * len_, len_, 0});
+  if (guarded_bottom) free_.push_back(Stack{p, page_ + len_, page_});
+  mapped_stacks_ += guarded_bottom ? slab_stacks : slab_stacks - 1;
 }
 
 Stack StackPool::acquire() {
@@ -89,6 +96,9 @@ Stack StackPool::acquire() {
   }
   Stack s = free_.back();
   free_.pop_back();
+  // The slot below a slab stack may never have been handed out: give it its
+  // canary now (idempotent; no fiber ever writes its own slot's top bytes).
+  if (s.guard == 0) write_canary_below(s.lo);
   return s;
 }
 

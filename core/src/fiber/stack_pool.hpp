@@ -6,35 +6,78 @@
 // 10-15 us and pages given back are reclaimed by the host, so recycling warm
 // stacks is what keeps spawn-heavy work fast (docs/architecture.md, "Tasks are fibers").
 //
-// Two layouts:
+// Every stack's overflow is caught and names the task; how depends on the layout:
 //  - guarded: one mapping per stack, its lowest page PROT_NONE. An overflow
-//    faults on the guard page; overflow.cpp turns the fault into a message
-//    naming the task. Costs 2 kernel mappings per stack.
-//  - slab: stacks carved from 64-stack slabs, one mapping per slab, no guard:
-//    a million suspended tasks fit in ~16,000 mappings.
+//    faults on the guard page at once; overflow.cpp turns the fault into a
+//    message naming the task. Costs 2 kernel mappings per stack.
+//  - slab: 256 stacks carved from one mapping with one PROT_NONE page at its
+//    bottom (2 mappings per 256 stacks: a million stacks in ~8,000). Hardware
+//    cannot guard each of them without a mapping each (a PROT_NONE page
+//    splits the mapping), so a slab stack is checked in software: the top
+//    `canary_bytes` of every slot hold a canary the slot's own fiber never
+//    touches, and an overflow out of the slot above runs into it. The canary
+//    below a task's stack is checked each time the task switches back to its
+//    loop (a suspension or its end), and the SIGSEGV handler treats a fault
+//    with the stack pointer below the task's stack as an overflow (the slab's
+//    guard page, or whatever faults first on the way down). What this cannot
+//    promise, and docs/tuning.md says: an overflow that returns before the
+//    task's next suspension is reported then, after it may have overwritten
+//    the frames of a suspended neighbour; and a frame larger than the canary
+//    that straddles it without writing into it goes unseen until it faults.
 // With guard_pages = true (default) stacks are guarded up to a budget of a
 // quarter of vm.max_map_count (65530 by default: ~16,000 stacks), leaving the
 // rest for malloc, libraries and other runtimes; past it (or if the kernel
 // refuses a guard anyway) new stacks come from slabs and a warning is logged
-// once. So a program with 100,000 suspended tasks runs instead of failing,
-// and an overflow in the first 16,000 stacks is still caught. guard_pages =
-// false uses slabs only (fastest to map, and the mode for a million tasks).
+// once. guard_pages = false uses slabs only (fastest to map, the mode for a
+// million tasks). Raising vm.max_map_count raises the budget.
 // MAP_NORESERVE: only touched pages count; a 256 KiB stack typically uses 1-2.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
 namespace coreio::detail {
 
+/// Stacks carved from one slab mapping.
+inline constexpr std::size_t slab_stacks = 256;
+
+/// Bytes at the top of every stack slot that its fiber never uses: a slab
+/// stack's canary, checked by the task on the slot above (see the top).
+inline constexpr std::size_t canary_bytes = 128;
+
 struct Stack {
   void* lo = nullptr;     ///< lowest address (the guard page, if any)
   std::size_t len = 0;    ///< whole length including the guard
-  std::size_t guard = 0;  ///< bytes of guard at `lo`
-  [[nodiscard]] void* top() const noexcept { return static_cast<char*>(lo) + len; }
-  [[nodiscard]] std::size_t usable() const noexcept { return len - guard; }
+  std::size_t guard = 0; ///< bytes of guard at `lo` (0: a slab stack, canary-checked)
+  /// Where the fiber starts: below the canary area of the slot.
+  [[nodiscard]] void* top() const noexcept { return static_cast<char*>(lo) + len - canary_bytes; }
+  /// Bytes the fiber may use, from its lowest usable address up to top().
+  [[nodiscard]] std::size_t usable() const noexcept { return len - guard - canary_bytes; }
 };
+
+/// The canary word expected at address `at` (the address is mixed in so a
+/// copied block of memory does not pass for a canary).
+[[nodiscard]] inline std::uint64_t canary_word(const void* at) noexcept {
+  return 0xC0E10C0DEFACADE5ULL ^ reinterpret_cast<std::uintptr_t>(at);
+}
+
+/// Writes the canary in the `canary_bytes` just below `lo` (the top of the
+/// slot under a slab stack).
+inline void write_canary_below(void* lo) noexcept {
+  auto* w = reinterpret_cast<std::uint64_t*>(static_cast<char*>(lo) - canary_bytes);
+  for (std::size_t i = 0; i < canary_bytes / sizeof(std::uint64_t); ++i) w[i] = canary_word(w + i);
+}
+
+/// True if the canary below slab stack `lo` is whole: nothing overflowed out
+/// of it since the stack was handed out.
+[[nodiscard]] inline bool canary_intact_below(const void* lo) noexcept {
+  const auto* w = reinterpret_cast<const std::uint64_t*>(static_cast<const char*>(lo) - canary_bytes);
+  std::uint64_t diff = 0;
+  for (std::size_t i = 0; i < canary_bytes / sizeof(std::uint64_t); ++i) diff |= w[i] ^ canary_word(w + i);
+  return diff == 0;
+}
 
 class StackPool {
 public:

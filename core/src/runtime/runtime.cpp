@@ -134,14 +134,15 @@ void RuntimeImpl::log_shape() const {
               lifo_ ? "on" : "off", cfg_.pin_threads ? "on" : "off", cfg_.debug ? "on" : "off");
   if (cfg_.guard_pages)
     log().debug(
-        "task stacks: {} KiB each, one mapping with a guard page per stack (about 30,000 suspended "
-        "tasks fit under the default vm.max_map_count; see docs/tuning.md), {} cached per loop",
+        "task stacks: {} KiB each, one mapping with a guard page per stack up to a quarter of "
+        "vm.max_map_count (about 16,000 under the default), canary-checked slab stacks past it "
+        "(see docs/tuning.md), {} cached per loop",
         cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
   else
     log().debug(
-        "task stacks: {} KiB each, carved from slabs without guard pages (an overflow corrupts memory), "
-        "{} cached per loop",
-        cfg_.stack_size / 1024, cfg_.stack_cache_per_loop);
+        "task stacks: {} KiB each, carved from slabs of {} (overflow caught by a canary at the task's next "
+        "suspension or when it faults; see docs/tuning.md), {} cached per loop",
+        cfg_.stack_size / 1024, slab_stacks, cfg_.stack_cache_per_loop);
   log().debug("blocking pool: up to {} threads, idle ones retire after {} ms", cfg_.max_blocking_threads,
               cfg_.blocking_keep_alive.count());
 }
