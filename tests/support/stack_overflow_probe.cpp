@@ -8,8 +8,11 @@
 //   past-budget   the default layout with more live tasks than the guarded
 //                 budget (a quarter of vm.max_map_count): the task gets a slab
 //                 stack
+// argv[2] is the runtime shape: 1 (one loop, the default), sn (two loops,
+// shared-nothing) or ws (two loops, work stealing).
 // The tests that run it expect the process to die with "coreio: stack
 // overflow in task 'deep-recursion'" instead of corrupting memory.
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <string_view>
@@ -48,19 +51,24 @@ std::size_t max_map_count() {
 
 // `n` tasks that hold their stacks (suspended) until the probe ends.
 void hold_stacks(coreio::Event& never, std::size_t n) {
-  std::size_t started = 0; // one loop: only its tasks touch it
+  std::atomic<std::size_t> started{0}; // relaxed: a count polled until it is complete
   for (std::size_t i = 0; i < n; ++i)
     coreio::create_task([&] {
-      ++started;
+      started.fetch_add(1, std::memory_order_relaxed);
       never.wait();
     });
-  while (started < n) coreio::sleep(std::chrono::milliseconds(0));
+  while (started.load(std::memory_order_relaxed) < n) coreio::sleep(std::chrono::milliseconds(0));
 }
 } // namespace
 
 int main(int argc, char** argv) {
   const std::string_view mode = argc > 1 ? argv[1] : "guarded";
-  coreio::RuntimeConfig cfg{.loops = 1, .stack_size = 64 * 1024};
+  const std::string_view shape = argc > 2 ? argv[2] : "1";
+  coreio::RuntimeConfig cfg{.loops = shape == "1" ? 1U : 2U, .stealing = shape != "sn", .stack_size = 64 * 1024};
+  if (shape != "1" && shape != "sn" && shape != "ws") {
+    std::fprintf(stderr, "usage: %s [layout] [1|sn|ws]\n", argv[0]);
+    return 2;
+  }
   std::size_t holders = 0;
   if (mode == "slab" || mode == "slab-bounded") {
     cfg.guard_pages = false;
@@ -72,7 +80,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   } else if (mode != "guarded") {
-    std::fprintf(stderr, "usage: %s [guarded|slab|slab-bounded|past-budget]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [guarded|slab|slab-bounded|past-budget] [1|sn|ws]\n", argv[0]);
     return 2;
   }
   coreio::run(
