@@ -10,7 +10,7 @@
 #include <cstring>
 #include <mutex>
 
-#define BOOST_STACKTRACE_USE_BACKTRACE
+// BOOST_STACKTRACE_USE_BACKTRACE and the header's path: core/CMakeLists.txt.
 #include <boost/stacktrace/frame.hpp>
 
 #include "coreio/detail/task_base.hpp"
@@ -52,7 +52,7 @@ bool install_sample_handler() {
     // which must not happen inside the handler.
     void* prime[2];
     (void)::backtrace(prime, 2);
-    struct sigaction old{};
+    struct sigaction old {};
     ::sigaction(stall_signal(), nullptr, &old);
     const bool ours_to_take = (old.sa_flags & SA_SIGINFO) ? old.sa_sigaction == nullptr
                                                           : (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN);
@@ -61,7 +61,7 @@ bool install_sample_handler() {
                  stall_signal());
       return;
     }
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = on_sample_signal;
     // SA_RESTART: a stalled task blocked in read() or write() resumes its call
     // instead of failing with EINTR (calls SA_RESTART does not restart, such
@@ -148,14 +148,12 @@ bool StallProbe::sample(std::uint64_t steps, StallSample& out) noexcept {
   deadline.tv_sec += static_cast<time_t>(wait_ns / 1'000'000'000 + deadline.tv_nsec / 1'000'000'000);
   deadline.tv_nsec %= 1'000'000'000;
   int rc = 0;
-  while ((rc = ::sem_timedwait(&done_, &deadline)) != 0 && errno == EINTR) {
-  }
+  while ((rc = ::sem_timedwait(&done_, &deadline)) != 0 && errno == EINTR) {}
   if (rc != 0) {
     // Step 4: timed out. AcqRel: taking the request back must not pass the
     // handler's exchange; whoever wins the exchange owns the sample.
     if (request_.exchange(0, std::memory_order_acq_rel) != 0) return false;
-    while (::sem_wait(&done_) != 0 && errno == EINTR) {
-    }
+    while (::sem_wait(&done_) != 0 && errno == EINTR) {}
   }
   out = sample_;
   return out.steps == steps;
@@ -230,17 +228,19 @@ void StallWatchdog::report(std::size_t loop, Watch& w, Clock::time_point now) {
   StallSample sample;
   if (!probe.sample(w.seen, sample)) {
     w.who = "its current step";
-    log().warn("loop {} stalled: one step has run for at least {:.0f} ms (threshold {:.0f} ms); no backtrace (the "
-               "loop thread did not take signal {} in time, or the step ended first)",
-               loop, millis(now - w.since), millis(threshold_), stall_signal());
+    log().warn(
+        "loop {} stalled: one step has run for at least {:.0f} ms (threshold {:.0f} ms); no backtrace (the "
+        "loop thread did not take signal {} in time, or the step ended first)",
+        loop, millis(now - w.since), millis(threshold_), stall_signal());
     return;
   }
   w.who = describe_sample(sample);
   std::string trace;
   for (const std::string& line : symbolize(sample.stack, sample.frames, sample.pc)) trace += "\n    " + line;
-  log().warn("loop {} stalled: {} has run for at least {:.0f} ms without returning to the loop (threshold {:.0f} ms); "
-             "backtrace of the loop thread:{}",
-             loop, w.who, millis(now - w.since), millis(threshold_), trace);
+  log().warn(
+      "loop {} stalled: {} has run for at least {:.0f} ms without returning to the loop (threshold {:.0f} ms); "
+      "backtrace of the loop thread:{}",
+      loop, w.who, millis(now - w.since), millis(threshold_), trace);
 }
 
 std::vector<std::string> symbolize(void* const* frames, int n, void* skip_to) {

@@ -72,7 +72,7 @@ int stall_signal() noexcept;
 
 /// What the signal handler copied from the stalled thread.
 struct StallSample {
-  std::uint64_t steps = 0;   ///< `steps_` when the handler ran
+  std::uint64_t steps = 0; ///< `steps_` when the handler ran
   std::uint64_t task_id = 0; ///< 0 for a callback
   bool is_task = false;
   bool named = false; ///< the task has a user-given name (in `name`)
@@ -157,7 +157,7 @@ private:
     Clock::time_point since{};
     bool reported = false;
     std::uint64_t checks = 0; ///< checks that found the reported stall still going
-    std::string who;          ///< "task 'x' (id n)" or "a callback", once reported
+    std::string who; ///< "task 'x' (id n)" or "a callback", once reported
   };
 
   void run();
