@@ -188,10 +188,13 @@ void RuntimeImpl::close() {
   // the loops still run, so their completions can still be delivered.
   blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/false);
   log().debug("runtime '{}' closing: tasks done, blocking pool drained, stopping {} loops", cfg_.name, loops_.size());
+  // The watchdog stops while every loop thread still exists: it may signal a
+  // loop thread (pthread_kill), which must not have exited. Every task is done
+  // by now, so only the loops' last callbacks go unwatched.
+  if (watchdog_) watchdog_->stop();
   for (auto& l : loops_) l->request_stop();
   for (auto& th : threads_) th.join();
   threads_.clear();
-  if (watchdog_) watchdog_->stop(); // after the loops: a stall during shutdown is reported too
   closed_.store(true, std::memory_order_release);
   log().debug("runtime '{}' closed", cfg_.name);
 }

@@ -89,7 +89,7 @@ private:
   std::atomic<std::size_t> live_tasks_{0};
 
   std::unique_ptr<StallProbe[]> probes_;
-  /// Only with RuntimeConfig::stall_threshold > 0; stopped once the loops have.
+  /// Only with RuntimeConfig::stall_threshold > 0; stopped before the loop threads end.
   std::unique_ptr<StallWatchdog> watchdog_;
 
   std::mutex close_mu_;

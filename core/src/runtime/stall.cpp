@@ -194,8 +194,8 @@ void StallWatchdog::run() {
     lk.lock();
   }
   lk.unlock();
-  // The loops have stopped (stop() runs after they are joined): a stall
-  // reported but not yet seen to end ended before they did.
+  // Stopping (Runtime::close(), once every task is done): a stall reported
+  // but not yet seen to end has ended.
   const auto now = Clock::now();
   for (std::size_t i = 0; i < watches.size(); ++i)
     if (watches[i].reported) end_of_stall(i, watches[i], now);
