@@ -64,5 +64,5 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "coreio maintainers")
 set(CPACK_DEBIAN_PACKAGE_SECTION "libdevel")
 # What a consumer of the installed config needs (coreioConfig.cmake finds each).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libboost1.81-dev, libboost-context1.81-dev, libspdlog-dev, libfmt-dev, libssl-dev, libcereal-dev, liburing-dev, pkg-config")
+  "libboost1.81-dev, libboost-context1.81-dev, libspdlog-dev, libfmt-dev, libssl-dev, libcereal-dev, liburing-dev, libgcc-12-dev, pkg-config")
 include(CPack)

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
           libboost1.81-dev libboost-context1.81-dev libboost-fiber1.81-dev
-          libspdlog-dev libfmt-dev doctest-dev libssl-dev libcereal-dev zlib1g-dev liburing-dev openssl
+          libspdlog-dev libfmt-dev doctest-dev libgcc-12-dev libssl-dev libcereal-dev zlib1g-dev liburing-dev openssl
           libopenmpi-dev openmpi-bin
           python3 time procps clang-format-14 clang-tidy-14)
 if [[ "${1:-}" == "--perf" ]]; then

@@ -41,6 +41,7 @@ struct LoopMetrics {
   std::uint64_t inbox_received = 0;   ///< items received from other threads
   std::uint64_t uring_completions = 0; ///< socket reads completed through the loop's io_uring
   std::uint64_t uring_submits = 0;    ///< io_uring_enter calls (each submits a batch)
+  std::uint64_t stalls = 0; ///< stalls the stall detector caught (RuntimeConfig::stall_threshold)
   std::size_t local_queue_depth = 0;
   std::size_t callback_queue_depth = 0;
 };

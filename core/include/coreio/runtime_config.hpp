@@ -91,6 +91,19 @@ struct RuntimeConfig {
   /// Threshold for the slow-step log in debug mode. Default 100 ms (asyncio's).
   std::chrono::nanoseconds slow_callback_duration = std::chrono::milliseconds(100);
 
+  /// Live stall detector (docs/observability.md): a watchdog thread logs
+  /// (warn) every task step or callback that holds a loop longer than this,
+  /// while it is still running, with the loop, the task's name and id, and a
+  /// symbolised backtrace of the loop thread taken with a signal (SIGRTMIN+3)
+  /// sent to it; once per stall, then one line with its length when it ends.
+  /// Runtime::metrics() counts them (LoopMetrics::stalls). A step longer than
+  /// 1.5 x the threshold is always caught (the watchdog looks every half
+  /// threshold); a shorter one may be. Default 0 = off (no watchdog thread,
+  /// no signal handler). COREIO_STALL_THRESHOLD (e.g. 100ms, 0 = off)
+  /// overrides it for every Runtime.
+  /// Example: `{.stall_threshold = std::chrono::milliseconds(100)}`.
+  std::chrono::nanoseconds stall_threshold{0};
+
   /// Thread name prefix: loop i's thread is named "<name>-<i>" (what `top -H`,
   /// gdb and perf show; Linux keeps the first 15 characters), the default
   /// blocking pool's threads "<name>-blocking". Default "coreio".
@@ -124,13 +137,15 @@ struct RuntimeConfig {
   ///   COREIO_DEBUG=0|1                  debug
   ///   COREIO_MAX_BLOCKING_THREADS=<n>   max_blocking_threads
   ///   COREIO_THREAD_NAME=<prefix>       name
+  ///   COREIO_STALL_THRESHOLD=<n>[unit]  stall_threshold (ns, us, ms or s; no unit = ms; 0 = off)
   ///
   /// Booleans also accept true/false, yes/no, on/off (any case). Example:
   /// `COREIO_LOOPS=4 COREIO_STEALING=0 ./app` with
   /// `coreio::run(main, coreio::RuntimeConfig::from_env())` runs shared-nothing.
   ///
-  /// The Runtime itself applies only COREIO_DEBUG=1 and COREIO_IO_URING=0 to
-  /// every config (diagnostics and an escape hatch); the shape variables act
+  /// The Runtime itself applies only COREIO_DEBUG=1, COREIO_IO_URING=0 and
+  /// COREIO_STALL_THRESHOLD to every config (diagnostics and an escape hatch;
+  /// a value that does not parse is logged and ignored there); the shape variables act
   /// only through from_env(), so a program that asks for a shape explicitly
   /// (a test, a benchmark) is never reshaped behind its back.
   /// Thread safety: reads the environment (std::getenv); do not call it while

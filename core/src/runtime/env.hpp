@@ -2,6 +2,7 @@
 // the Runtime's own COREIO_DEBUG / COREIO_IO_URING, COREIO_LOG_LEVEL).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string_view>
@@ -15,6 +16,9 @@ std::optional<bool> parse_bool(std::string_view value);
 /// A decimal count; with allow_suffix also k/m/g (KiB, MiB, GiB). nullopt on
 /// anything else, overflow included.
 std::optional<std::size_t> parse_size(std::string_view value, bool allow_suffix);
+/// A duration: a decimal count with an optional unit ns, us, ms or s (no unit
+/// = milliseconds), e.g. "100ms", "2s", "250". nullopt on anything else.
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view value);
 /// The boolean variable `var`, `fallback` when unset or empty.
 /// Throws: ValueError for a value parse_bool rejects.
 bool env_bool(const char* var, bool fallback);

@@ -25,9 +25,10 @@ RuntimeConfig resolve_loops(RuntimeConfig cfg) {
   return cfg;
 }
 
-/// The two variables every Runtime honours (runtime_config.hpp, from_env):
-/// COREIO_DEBUG=1 turns debug on, COREIO_IO_URING=0 turns io_uring off. Only
-/// in that direction, and a value that does not parse is logged and ignored:
+/// The variables every Runtime honours (runtime_config.hpp, from_env):
+/// COREIO_DEBUG=1 turns debug on, COREIO_IO_URING=0 turns io_uring off (only
+/// in that direction), COREIO_STALL_THRESHOLD sets the stall detector's
+/// threshold (0 = off). A value that does not parse is logged and ignored:
 /// a diagnostics switch must not make a Runtime fail to start.
 void apply_runtime_env(RuntimeConfig& cfg) {
   const auto apply = [](const char* var, bool when, bool& field) {
@@ -41,6 +42,10 @@ void apply_runtime_env(RuntimeConfig& cfg) {
   };
   apply("COREIO_DEBUG", true, cfg.debug);
   apply("COREIO_IO_URING", false, cfg.io_uring);
+  if (const auto v = env_value("COREIO_STALL_THRESHOLD")) {
+    if (const auto d = parse_duration(*v)) cfg.stall_threshold = *d;
+    else log().warn("COREIO_STALL_THRESHOLD='{}' is not a duration such as 100ms, 2s or 500us; ignored", *v);
+  }
 }
 
 std::string shape_name(const RuntimeConfig& cfg, bool stealing) {
@@ -71,6 +76,7 @@ RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
   placement_ = cfg_.placement.value_or(stealing_ ? Placement::local : Placement::round_robin);
   lifo_ = stealing_ && cfg_.lifo_slot.value_or(true);
   shards_ = std::vector<Shard>(cfg_.loops + 1);
+  probes_ = std::make_unique<StallProbe[]>(cfg_.loops);
   loops_.reserve(cfg_.loops);
   for (std::size_t i = 0; i < cfg_.loops; ++i) loops_.push_back(Ref<LoopImpl>::adopt(new LoopImpl(*this, i)));
   // Work stealing: each loop may steal from every other (sched/steal.hpp);
@@ -109,7 +115,9 @@ void RuntimeImpl::start() {
       pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
       run_thread_hook(cfg_.on_thread_start, "on_thread_start", l->index());
       log().trace("loop {} thread '{}' started", l->index(), name);
+      probes_[l->index()].attach_this_thread();
       l->thread_main(ready);
+      StallProbe::detach_this_thread();
       log().trace("loop {} thread '{}' stopped", l->index(), name);
       run_thread_hook(cfg_.on_thread_stop, "on_thread_stop", l->index());
     });
@@ -124,6 +132,8 @@ void RuntimeImpl::start() {
   else
     log().debug("io_uring on for {} of {} loops (the debug lines above say why not): socket reads use epoll there",
                 with_uring, loops_.size());
+  if (cfg_.stall_threshold > std::chrono::nanoseconds::zero())
+    watchdog_ = std::make_unique<StallWatchdog>(*this, cfg_.stall_threshold);
   log().debug("runtime '{}' started: {} loop threads running", cfg_.name, loops_.size());
 }
 
@@ -179,6 +189,10 @@ void RuntimeImpl::close() {
   // the loops still run, so their completions can still be delivered.
   blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/false);
   log().debug("runtime '{}' closing: tasks done, blocking pool drained, stopping {} loops", cfg_.name, loops_.size());
+  // The watchdog stops while every loop thread still exists: it may signal a
+  // loop thread (pthread_kill), which must not have exited. Every task is done
+  // by now, so only the loops' last callbacks go unwatched.
+  if (watchdog_) watchdog_->stop();
   for (auto& l : loops_) l->request_stop();
   for (auto& th : threads_) th.join();
   threads_.clear();
@@ -217,7 +231,10 @@ const RuntimeConfig& Runtime::config() const noexcept { return impl_->config(); 
 Metrics Runtime::metrics() const {
   Metrics m;
   m.loops.resize(impl_->num_loops());
-  for (std::size_t i = 0; i < m.loops.size(); ++i) impl_->loop(i).fill_metrics(m.loops[i]);
+  for (std::size_t i = 0; i < m.loops.size(); ++i) {
+    impl_->loop(i).fill_metrics(m.loops[i]);
+    m.loops[i].stalls = impl_->stall_probe(i).stalls();
+  }
   m.global_queue_depth = impl_->injector().size();
   m.live_tasks = impl_->live_tasks();
   return m;

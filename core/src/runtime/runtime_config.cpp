@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 
@@ -61,6 +62,24 @@ std::optional<std::size_t> parse_size(std::string_view value, bool allow_suffix)
   return n * scale;
 }
 
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view value) {
+  std::uint64_t n = 0;
+  const char* first = value.data();
+  const char* last = value.data() + value.size();
+  auto [end, ec] = std::from_chars(first, last, n);
+  if (ec != std::errc() || end == first) return std::nullopt;
+  const std::string unit = lower(std::string_view(end, static_cast<std::size_t>(last - end)));
+  std::uint64_t scale = 0;
+  if (unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1'000;
+  else if (unit.empty() || unit == "ms") scale = 1'000'000;
+  else if (unit == "s") scale = 1'000'000'000;
+  else return std::nullopt;
+  constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::chrono::nanoseconds::rep>::max());
+  if (n > max / scale) return std::nullopt;
+  return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(n * scale));
+}
+
 bool env_bool(const char* var, bool fallback) {
   const auto v = env_value(var);
   if (!v) return fallback;
@@ -101,6 +120,11 @@ RuntimeConfig RuntimeConfig::from_env(RuntimeConfig base) {
   bool_var("COREIO_DEBUG", base.debug);
   size_var("COREIO_MAX_BLOCKING_THREADS", base.max_blocking_threads, false, "a number of threads");
   if (const auto v = env_value("COREIO_THREAD_NAME")) base.name = std::string(*v);
+  if (const auto v = env_value("COREIO_STALL_THRESHOLD")) {
+    const auto d = parse_duration(*v);
+    if (!d) bad("COREIO_STALL_THRESHOLD", *v, "a duration such as 100ms, 2s or 500us (0 = off)");
+    base.stall_threshold = *d;
+  }
   return base;
 }
 

@@ -15,6 +15,7 @@
 #include "coreio/runtime.hpp"
 #include "fiber/stack_pool.hpp"
 #include "pools/thread_pool.hpp"
+#include "runtime/stall.hpp"
 #include "sched/idle.hpp"
 #include "sched/injector.hpp"
 #include "sched/loop_impl.hpp"
@@ -58,6 +59,10 @@ public:
   std::vector<TaskHandle> all_tasks();
   [[nodiscard]] std::size_t live_tasks() const noexcept { return live_tasks_.load(std::memory_order_relaxed); }
 
+  // ---- the stall detector (stall.hpp) ----
+  /// Loop i's heartbeat; exists whether or not the detector is on.
+  [[nodiscard]] StallProbe& stall_probe(std::size_t i) noexcept { return probes_[i]; }
+
 private:
   /// Logs the resolved shape, stack mode and pool limits (debug level).
   void log_shape() const;
@@ -82,6 +87,10 @@ private:
   };
   std::vector<Shard> shards_;
   std::atomic<std::size_t> live_tasks_{0};
+
+  std::unique_ptr<StallProbe[]> probes_;
+  /// Only with RuntimeConfig::stall_threshold > 0; stopped before the loop threads end.
+  std::unique_ptr<StallWatchdog> watchdog_;
 
   std::mutex close_mu_;
   std::atomic<bool> closing_{false};

@@ -11,7 +11,8 @@
 //     otherwise transition_to_idle (rule 3) says whether it was woken during
 //     the step and must be queued again (ReadyQueue::push_requeued).
 // In debug mode each step and each callback is timed, and those longer than
-// RuntimeConfig::slow_callback_duration are logged.
+// RuntimeConfig::slow_callback_duration are logged. Every step and callback
+// bumps the loop's stall heartbeat on the way in and out (runtime/stall.hpp).
 #include <chrono>
 #include <string>
 
@@ -53,7 +54,10 @@ bool LoopImpl::run_next() {
 void LoopImpl::run_task(TaskBase* t) {
   if (!begin_step(t)) return;
   const SlowStepTimer timer(debug(), rt_.config().slow_callback_duration);
+  StallProbe& probe = rt_.stall_probe(index_);
+  probe.enter(t); // the task is alive until end_step (runtime/stall.hpp, step 3)
   thread_ctx_.resume(*t);
+  probe.leave();
   current_ = nullptr;
   if (const auto took = timer.slow_seconds()) log().warn("Executing task '{}' took {:.3f} seconds", t->name(), *took);
   end_step(t);
@@ -114,11 +118,14 @@ void LoopImpl::run_callback(HandleState* h) {
   counters_.bump(counters_.callbacks_run);
   const SlowStepTimer timer(debug(), rt_.config().slow_callback_duration);
   h->ran_.store(true, std::memory_order_release); // Release: pairs with Alarm::fired()'s Acquire
+  StallProbe& probe = rt_.stall_probe(index_);
+  probe.enter(h);
   try {
     h->fn_();
   } catch (...) {
     facade_.call_exception_handler({.message = "Exception in callback", .exception = std::current_exception()});
   }
+  probe.leave();
   h->fn_ = nullptr; // captures die now, on this loop
   if (const auto took = timer.slow_seconds()) log().warn("Executing callback took {:.3f} seconds", *took);
 }
