@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -70,6 +71,10 @@ public:
   // virtual destructor makes `delete` pass the dynamic type's size.
   static void* operator new(std::size_t size) { return recycler::allocate(size); }
   static void operator delete(void* p, std::size_t size) noexcept { recycler::deallocate(p, size); }
+  // A body whose captures are over-aligned: the recycler's nodes are only
+  // 16-byte aligned, so such a state goes to the aligned global allocator.
+  static void* operator new(std::size_t size, std::align_val_t a) { return ::operator new(size, a); }
+  static void operator delete(void* p, std::size_t size, std::align_val_t a) noexcept { ::operator delete(p, size, a); }
 
   /// Rules 1, 3, 4 (task_state_word.hpp): make the task runnable. Thread-safe;
   /// spurious calls are harmless.
