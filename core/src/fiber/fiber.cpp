@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 
+#include <cstdint>
+#include <new>
+
 #include <boost/context/detail/fcontext.hpp>
 
 #include "coreio/task.hpp"
@@ -18,7 +21,7 @@ namespace {
 /// Entry of every task fiber. Runs the body, then jumps back for good.
 [[noreturn]] void fiber_entry(ctx::transfer_t from) noexcept {
   auto* t = static_cast<TaskBase*>(from.data);
-  t->caller_ = from.fctx;
+  t->fiber_->caller = from.fctx;
   sanitizer::finish_switch(nullptr);
   try {
     t->run_body();
@@ -27,7 +30,7 @@ namespace {
   } catch (...) {
     internal_error("exception escaped a task body");
   }
-  t->fiber_done_ = true; // switch_to_loop tells ASan this stack is finished
+  t->fiber_->done = true; // switch_to_loop tells ASan this stack is finished
   ThreadContext::switch_to_loop(*t);
   internal_error("a finished task was resumed");
 }
@@ -47,19 +50,26 @@ void ThreadContext::init() noexcept {
 }
 
 void make_fiber(TaskBase& t, const Stack& s) noexcept {
-  t.stack_lo_ = s.lo;
-  t.stack_len_ = s.len;
-  t.stack_guard_ = s.guard;
-  t.tsan_fiber_ = sanitizer::tsan_create_fiber();
-  sanitizer::unpoison_stack(static_cast<char*>(s.top()) - s.usable(), s.usable());
-  t.fctx_ = ctx::make_fcontext(s.top(), s.usable(), fiber_entry);
+  char* const usable_lo = static_cast<char*>(s.top()) - s.usable();
+  sanitizer::unpoison_stack(usable_lo, s.usable());
+  // The frame sits at the top of the usable stack, 16-byte aligned; the
+  // fiber's frames grow down from just below it.
+  constexpr std::uintptr_t align = 16;
+  const auto at = (reinterpret_cast<std::uintptr_t>(s.top()) - sizeof(FiberFrame)) & ~(align - 1);
+  auto* f = new (reinterpret_cast<void*>(at)) FiberFrame();
+  f->stack = s;
+  f->tsan_fiber = sanitizer::tsan_create_fiber();
+  t.fiber_ = f;
+  char* const fiber_top = reinterpret_cast<char*>(at);
+  t.fctx_ = ctx::make_fcontext(fiber_top, static_cast<std::size_t>(fiber_top - usable_lo), fiber_entry);
 }
 
 void release_fiber(TaskBase& t, StackCache& stacks) {
-  if (!t.stack_lo_) return;
-  stacks.put(Stack{t.stack_lo_, t.stack_len_, t.stack_guard_});
-  t.stack_lo_ = nullptr;
-  sanitizer::tsan_destroy_fiber(std::exchange(t.tsan_fiber_, nullptr));
+  FiberFrame* f = std::exchange(t.fiber_, nullptr);
+  if (!f) return;
+  const Stack s = f->stack;
+  sanitizer::tsan_destroy_fiber(f->tsan_fiber);
+  stacks.put(s); // the frame's memory belongs to the next fiber from here on
 }
 
 } // namespace coreio::detail

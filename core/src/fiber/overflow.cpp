@@ -11,6 +11,7 @@
 #include <string>
 
 #include "coreio/detail/task_base.hpp"
+#include "fiber/fiber_frame.hpp"
 #include "fiber/stack_pool.hpp"
 
 namespace coreio::detail {
@@ -39,19 +40,20 @@ std::uintptr_t interrupted_sp(void* uctx) noexcept {
 
 /// True if a fault at `addr` with stack pointer `sp` is `t` running out of its stack.
 bool is_overflow(const TaskBase& t, std::uintptr_t addr, std::uintptr_t sp) noexcept {
-  if (!t.stack_lo_) return false;
-  const auto map_lo = reinterpret_cast<std::uintptr_t>(t.stack_lo_);
-  const std::uintptr_t lo = map_lo + t.stack_guard_; // lowest usable byte
+  if (!t.fiber_) return false;
+  const Stack& s = t.fiber_->stack; // at the stack's top: intact when its bottom overflows
+  const auto map_lo = reinterpret_cast<std::uintptr_t>(s.lo);
+  const std::uintptr_t lo = map_lo + s.guard; // lowest usable byte
   constexpr std::uintptr_t near = std::uintptr_t{64} * 1024;
   // A fault within the guard page, or just below it: a large frame can skip it.
-  if (t.stack_guard_ && addr + near >= map_lo && addr < lo) return true;
+  if (s.guard && addr + near >= map_lo && addr < lo) return true;
   // A fault next to the stack pointer while the stack pointer is below the
   // stack: a slab stack ran through its neighbours into the slab's guard
   // page, or into something else that faults. Bounded to the slab's span
   // and to faults near the stack pointer, so a fault in code running on a
   // stack of its own (a nested coroutine library, say) is not mistaken for
   // an overflow.
-  const std::uintptr_t span = slab_stacks * t.stack_len_ + near;
+  const std::uintptr_t span = slab_stacks * s.len + near;
   return sp != 0 && sp < lo && sp + span > lo && addr + near > sp && addr < sp + near;
 }
 
@@ -103,7 +105,7 @@ void report_stack_overflow(const TaskBase& t, StackOverflowSeen how) noexcept {
 }
 
 void check_slab_stack(const TaskBase& t) noexcept {
-  const char* lo = static_cast<const char*>(t.stack_lo_);
+  const char* lo = static_cast<const char*>(t.fiber_->stack.lo);
   // The saved context lives at the task's stack pointer: below `lo`, the
   // stack has already overflowed.
   const char* sp = static_cast<const char*>(t.fctx_);
@@ -113,7 +115,7 @@ void check_slab_stack(const TaskBase& t) noexcept {
 void install_overflow_handler() {
   static std::once_flag once;
   std::call_once(once, [] {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);

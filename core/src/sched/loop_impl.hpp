@@ -191,12 +191,13 @@ private:
 // ThreadContext::switch_to_loop (fiber.hpp), inline: one per step.
 inline void ThreadContext::switch_to_loop(TaskBase& t) noexcept {
   ThreadContext& loop = current_loop()->thread_context();
-  sanitizer::start_switch(t.fiber_done_ ? nullptr : &t.asan_fake_stack_, loop.stack_lo_, loop.stack_size_);
+  FiberFrame& f = *t.fiber_;
+  sanitizer::start_switch(f.done ? nullptr : &f.asan_fake_stack, loop.stack_lo_, loop.stack_size_);
   sanitizer::tsan_switch_to(loop.tsan_fiber_);
-  boost::context::detail::transfer_t back = boost::context::detail::jump_fcontext(t.caller_, nullptr);
+  boost::context::detail::transfer_t back = boost::context::detail::jump_fcontext(f.caller, nullptr);
   // Resumed, possibly by another loop's thread: its context is our new caller.
-  t.caller_ = back.fctx;
-  sanitizer::finish_switch(t.asan_fake_stack_);
+  f.caller = back.fctx;
+  sanitizer::finish_switch(f.asan_fake_stack);
 }
 
 } // namespace coreio::detail

@@ -84,7 +84,7 @@ bool LoopImpl::begin_step(TaskBase* t) {
 }
 
 void LoopImpl::end_step(TaskBase* t) {
-  if (t->fiber_done_) {
+  if (t->fiber_->done) {
     finish_task(t);
     return;
   }

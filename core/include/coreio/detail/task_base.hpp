@@ -46,6 +46,7 @@ namespace detail {
 
 class LoopImpl;
 struct ContextData;
+struct FiberFrame;
 
 /// The C++ runtime's per-thread exception-handling state, as the Itanium C++
 /// ABI (2.2.2, __cxa_eh_globals) lays it out: the stack of exceptions being
@@ -130,32 +131,27 @@ public:
   }
   void finish_with_exception(std::exception_ptr e);
 
+  // Layout: the record of a spawned, not yet started task is what a million
+  // pending tasks cost, so fields are packed (the bools share the state
+  // word's padding) and everything only a running task needs lives in its
+  // FiberFrame, at the top of its stack (core/src/fiber/fiber.hpp).
   TaskStateWord state_;
+  bool pinned_ = false;
+  bool eager_ = false;
+  bool started_ = false;
   /// Position in its loop's ready order while it waits in that loop's FIFO
   /// (core/src/sched/ready_queue.hpp, "Ready order"); owned by the queue
   /// that holds it (rule 1). Ring slots keep their own ticket.
   std::uint64_t ticket_ = 0;
   /// The loop a pinned task lives on; else the loop that last queued/ran it.
   std::atomic<LoopImpl*> loop_{nullptr};
-  bool pinned_ = false;
-  bool eager_ = false;
-  bool started_ = false;
-  /// Fiber context (Boost.Context fcontext_t) while suspended; the loop's
-  /// context while running (`caller_`). Touched only under rule 2.
+  /// Fiber context (Boost.Context fcontext_t) while suspended. Touched only
+  /// under rule 2.
   void* fctx_ = nullptr;
-  void* caller_ = nullptr;
-  void* stack_lo_ = nullptr; ///< Lowest address of the stack mapping (guard page included); null until first run.
-  std::size_t stack_len_ = 0; ///< Length of that mapping.
-  std::size_t stack_guard_ = 0; ///< Bytes of guard page at stack_lo_ (0: an unguarded slab stack).
-  void* tsan_fiber_ = nullptr;
-  void* asan_fake_stack_ = nullptr;
-  /// The task's own C++ exception-handling state while it is switched out
-  /// (fiber_switch.hpp, swap_eh_state); the loop thread's while it runs.
-  EhState eh_;
-  /// Set by the fiber as its last act; the loop then frees the stack.
-  bool fiber_done_ = false;
-  /// Set when the runtime tears down a task that will not finish by cancellation.
-  bool force_unwind_ = false;
+  /// The fiber's bookkeeping (stack, the loop's context while running,
+  /// exception-handling and sanitizer state), placed at the top of its
+  /// stack on the first step; null before it and after the body ends.
+  FiberFrame* fiber_ = nullptr;
 
   /// Task-local context (contextvars): copied from the spawner at spawn.
   std::shared_ptr<const ContextData> context_;
@@ -169,8 +165,8 @@ public:
   /// Registry of live tasks (all_tasks()); guarded by the runtime's registry lock.
   TaskBase* reg_prev_ = nullptr;
   TaskBase* reg_next_ = nullptr;
-  std::uint32_t reg_shard_ = 0;
   class RuntimeImpl* runtime_ = nullptr;
+  std::uint32_t reg_shard_ = 0;
 
 private:
   /// Records a request under lock_ (cancel()).
