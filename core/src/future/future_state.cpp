@@ -1,6 +1,7 @@
 // FutureStateBase: completion, waiting and done callbacks (future_state.hpp).
 #include "coreio/detail/future_state.hpp"
 
+#include <mutex>
 #include <optional>
 
 #include "coreio/detail/task_base.hpp"
@@ -39,13 +40,13 @@ void FutureStateBase::finish_locked(Status s) {
   // it), but wake them only after unlocking.
   WakeBatch wake;
   wake.fire_all(waiters_);
-  std::vector<DoneCallback> callbacks = std::move(callbacks_);
-  callbacks_.clear();
+  const std::unique_ptr<DoneCallbacks> callbacks = std::move(callbacks_);
   lock_.unlock();
 
   on_complete();
   wake.wake_all();
-  for (auto& cb : callbacks) {
+  if (!callbacks) return;
+  for (auto& cb : callbacks->list) {
     if (!cb.loop) {
       // Added from a thread with no loop: concurrent.futures runs it inline.
       cb.fn(this);
@@ -145,28 +146,30 @@ void FutureStateBase::pass_pending_cancel(TaskBase& task) {
 std::uint64_t FutureStateBase::add_done_callback(Function<void(FutureStateBase*)> fn) {
   LoopImpl* l = current_loop();
   if (!l) l = loop_;
-  lock_.lock();
+  std::unique_lock g(lock_); // unique_lock: an allocation below may throw
   if (status_.load(std::memory_order_relaxed) != Status::pending) {
-    lock_.unlock();
+    g.unlock();
     // Already done: scheduled right away (asyncio), or inline without a loop.
     if (!l) {
       fn(this);
       return 0;
     }
     auto self = Ref<FutureStateBase>::share(this);
-    auto h = Ref<HandleState>::adopt(new HandleState([self = std::move(self), fn = std::move(fn)]() mutable { fn(self.get()); }));
+    auto h = Ref<HandleState>::adopt(
+        new HandleState([self = std::move(self), fn = std::move(fn)]() mutable { fn(self.get()); }));
     l->post(h.get());
     return 0;
   }
-  const std::uint64_t id = next_callback_id_++;
-  callbacks_.push_back(DoneCallback{id, Ref<LoopImpl>::share(l), std::move(fn)});
-  lock_.unlock();
+  if (!callbacks_) callbacks_ = std::make_unique<DoneCallbacks>();
+  const std::uint64_t id = callbacks_->next_id++;
+  callbacks_->list.push_back(DoneCallback{id, Ref<LoopImpl>::share(l), std::move(fn)});
   return id;
 }
 
 std::size_t FutureStateBase::remove_done_callback(std::uint64_t id) {
   std::lock_guard g(lock_);
-  return std::erase_if(callbacks_, [id](const DoneCallback& c) { return c.id == id; });
+  if (!callbacks_) return 0;
+  return std::erase_if(callbacks_->list, [id](const DoneCallback& c) { return c.id == id; });
 }
 
 } // namespace coreio::detail

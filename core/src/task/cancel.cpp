@@ -26,7 +26,10 @@ bool TaskBase::cancel(std::string msg) {
     if (ok) return true;
   }
   {
+    // A message needs the extras block: allocated before the lock.
+    auto fresh = msg.empty() ? nullptr : std::make_unique<Extras>();
     std::lock_guard g(lock_);
+    if (!msg.empty()) extras_locked(fresh);
     request_cancel_locked(std::move(msg));
   }
   wake();
@@ -34,7 +37,8 @@ bool TaskBase::cancel(std::string msg) {
 }
 
 void TaskBase::request_cancel_locked(std::string msg) noexcept {
-  cancel_msg_ = std::move(msg);
+  // An empty message needs no block; a non-empty one found it installed.
+  if (extras_) extras_->cancel_msg = std::move(msg);
   // SeqCst: the store is the first half of the Dekker pair with the step's
   // transition_to_running() (task_state_word.hpp); the running() load below
   // is the second. It also publishes the message to whoever sees the flag.
@@ -57,13 +61,19 @@ std::optional<std::string> TaskBase::take_cancel_request() {
   if (!must_cancel_.load(std::memory_order_relaxed)) return std::nullopt; // uncancel() won
   must_cancel_.store(false, std::memory_order_relaxed);
   cancel_at_end_ = false;
-  return std::move(cancel_msg_);
+  return take_cancel_msg_locked();
+}
+
+std::string TaskBase::take_cancel_msg_locked() noexcept {
+  return extras_ ? std::exchange(extras_->cancel_msg, std::string()) : std::string();
 }
 
 void TaskBase::restore_cancel_request(std::string msg) {
+  auto fresh = msg.empty() ? nullptr : std::make_unique<Extras>();
   std::lock_guard g(lock_);
   if (must_cancel_.load(std::memory_order_relaxed)) return; // a newer request replaced it
-  cancel_msg_ = std::move(msg);
+  if (!msg.empty()) extras_locked(fresh);
+  if (extras_) extras_->cancel_msg = std::move(msg);
   // A request that was handed on and came back (its future was already
   // done) was made before this point of the step: it keeps asyncio's rule.
   cancel_at_end_ = true;
@@ -74,7 +84,7 @@ void TaskBase::drop_cancel_request() noexcept {
   std::lock_guard g(lock_);
   must_cancel_.store(false, std::memory_order_relaxed); // the task lock orders it
   cancel_at_end_ = false;
-  cancel_msg_.clear();
+  if (extras_) extras_->cancel_msg.clear();
 }
 
 std::optional<std::string> TaskBase::take_cancel_at_end() {
@@ -83,8 +93,7 @@ std::optional<std::string> TaskBase::take_cancel_at_end() {
   if (!must_cancel_.load(std::memory_order_relaxed)) return std::nullopt;
   must_cancel_.store(false, std::memory_order_relaxed);
   const bool ends_task = std::exchange(cancel_at_end_, false);
-  std::string msg = std::move(cancel_msg_);
-  cancel_msg_.clear();
+  std::string msg = take_cancel_msg_locked();
   if (!ends_task) return std::nullopt; // made from another thread during this step: dropped
   return msg;
 }

@@ -20,17 +20,21 @@ TaskBase::~TaskBase() {
   // Build the name only when there is something to report: this runs for
   // every task, and formatting "Task-<id>" would cost an allocation each.
   if (status_.load(std::memory_order_relaxed) == Status::exception && !retrieved_)
-    report_unretrieved("Task '" + (name_ ? *name_ : "Task-" + std::to_string(id_)) + "'");
+    report_unretrieved("Task '" + (custom_name() ? std::string(custom_name()) : "Task-" + std::to_string(id_)) + "'");
 }
 
 std::string TaskBase::name() const {
   std::lock_guard g(lock_);
-  return name_ ? *name_ : "Task-" + std::to_string(id_);
+  if (const char* n = custom_name()) return n;
+  return "Task-" + std::to_string(id_);
 }
 
 void TaskBase::set_name(std::string name) {
+  auto fresh = std::make_unique<Extras>(); // before the lock; dropped if one exists
   std::lock_guard g(lock_);
-  name_ = std::make_unique<std::string>(std::move(name));
+  Extras& x = extras_locked(fresh);
+  x.name = std::move(name);
+  x.named = true;
 }
 
 std::string TaskBase::describe() const { return "Task '" + name() + "'"; }

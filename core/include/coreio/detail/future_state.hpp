@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -109,8 +110,14 @@ protected:
     Ref<LoopImpl> loop; ///< where to run it; null = inline on the completing thread
     Function<void(FutureStateBase*)> fn;
   };
-  std::vector<DoneCallback> callbacks_;
-  std::uint64_t next_callback_id_ = 1;
+  /// Most futures (every task's result) never get a done callback, so the
+  /// list and its id counter live behind one pointer, allocated on the first
+  /// add_done_callback (a task record is 24 bytes smaller for it).
+  struct DoneCallbacks {
+    std::uint64_t next_id = 1;
+    std::vector<DoneCallback> list;
+  };
+  std::unique_ptr<DoneCallbacks> callbacks_; ///< under lock_
   LoopImpl* loop_ = nullptr;
 
   friend class TaskBase;
