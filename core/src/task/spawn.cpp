@@ -21,7 +21,6 @@ void spawn(TaskBase& task, TaskOptions&& opts) {
     throw RuntimeError("cannot create a task: the runtime is closing");
 
   if (!opts.name.empty()) task.set_name(std::move(opts.name));
-  task.runtime_ = rt;
   task.context_ = current_context();
 
   TaskBase* parent = here ? here->current() : nullptr;

@@ -59,7 +59,8 @@ void TaskBase::wake() noexcept {
   if (state_.transition_to_notified() != TaskStateWord::Wake::submit) return;
   LoopImpl* here = current_loop();
   LoopImpl* home = loop_.load(std::memory_order_relaxed);
-  if (here && &here->runtime() == runtime_ && (!pinned_ || here == home)) here->push_task(this, true);
+  // A task never leaves its runtime: its loop's runtime is its own.
+  if (here && &here->runtime() == &home->runtime() && (!pinned_ || here == home)) here->push_task(this, true);
   else home->schedule_remote(this);
 }
 

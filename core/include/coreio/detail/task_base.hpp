@@ -134,13 +134,25 @@ public:
   void finish_with_exception(std::exception_ptr e);
 
   // Layout: the record of a spawned, not yet started task is what a million
-  // pending tasks cost, so fields are packed (the bools share the state
-  // word's padding) and everything only a running task needs lives in its
-  // FiberFrame, at the top of its stack (core/src/fiber/fiber.hpp).
+  // pending tasks cost, so fields are packed (the state word and the
+  // one-byte fields fill the queue link's tail padding; the 4-byte ones pair
+  // up) and everything only a running task needs lives in its FiberFrame, at
+  // the top of its stack (core/src/fiber/fiber.hpp).
   TaskStateWord state_;
   bool pinned_ = false;
   bool eager_ = false;
   bool started_ = false;
+  /// Guards the cancellation fields and waiting_on_.
+  mutable SpinLock lock_;
+
+private:
+  /// A request waits to be delivered; written under lock_, read without it.
+  std::atomic<bool> must_cancel_{false};
+  /// The pending request may end the task when its body returns (it was made
+  /// by the task itself, or while the task was not running). Under lock_.
+  bool cancel_at_end_ = false;
+
+public:
   /// Position in its loop's ready order while it waits in that loop's FIFO
   /// (core/src/sched/ready_queue.hpp, "Ready order"); owned by the queue
   /// that holds it (rule 1). Ring slots keep their own ticket.
@@ -158,17 +170,14 @@ public:
   /// Task-local context (contextvars): copied from the spawner at spawn.
   std::shared_ptr<const ContextData> context_;
 
-  /// Guards the fields below (cancellation and the awaited future).
-  mutable SpinLock lock_;
   std::atomic<int> num_cancels_{0};
-  /// The future this task is blocked on in get(), if any (asyncio's _fut_waiter).
-  FutureStateBase* waiting_on_ = nullptr;
-
   /// Registry of live tasks (all_tasks()); guarded by the runtime's registry lock.
+  std::uint32_t reg_shard_ = 0;
   TaskBase* reg_prev_ = nullptr;
   TaskBase* reg_next_ = nullptr;
-  class RuntimeImpl* runtime_ = nullptr;
-  std::uint32_t reg_shard_ = 0;
+  /// The future this task is blocked on in get(), if any (asyncio's
+  /// _fut_waiter). Under lock_.
+  FutureStateBase* waiting_on_ = nullptr;
 
 private:
   /// Records a request under lock_ (cancel()).
@@ -176,11 +185,6 @@ private:
   /// lock_ held: moves the pending request's message out.
   std::string take_cancel_msg_locked() noexcept;
 
-  /// A request waits to be delivered; written under lock_, read without it.
-  std::atomic<bool> must_cancel_{false};
-  /// The pending request may end the task when its body returns (it was made
-  /// by the task itself, or while the task was not running). Under lock_.
-  bool cancel_at_end_ = false;
   std::uint64_t id_;
   /// What few tasks use: a custom name, a cancellation message. Allocated
   /// on first use, so a plain spawned task carries one null pointer for
