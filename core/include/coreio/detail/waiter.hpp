@@ -48,12 +48,19 @@ protected:
 class WakeRef {
 public:
   WakeRef() noexcept = default;
-  explicit WakeRef(Wakeable* w) noexcept : w_(w) { if (w_) w_->retain(); }
+  explicit WakeRef(Wakeable* w) noexcept : w_(w) {
+    if (w_) w_->retain();
+  }
   WakeRef(WakeRef&& o) noexcept : w_(std::exchange(o.w_, nullptr)) {}
-  WakeRef& operator=(WakeRef&& o) noexcept { std::swap(w_, o.w_); return *this; }
+  WakeRef& operator=(WakeRef&& o) noexcept {
+    std::swap(w_, o.w_);
+    return *this;
+  }
   WakeRef(const WakeRef&) = delete;
   WakeRef& operator=(const WakeRef&) = delete;
-  ~WakeRef() { if (w_) w_->unretain(); }
+  ~WakeRef() {
+    if (w_) w_->unretain();
+  }
   /// Wakes the target (if any) and drops the reference.
   void wake() noexcept {
     if (Wakeable* w = std::exchange(w_, nullptr)) {
@@ -83,7 +90,13 @@ struct Waiter {
 class WaitList {
 public:
   [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// Counts by walking the list (diagnostics only): every future and task
+  /// record holds a WaitList, so it keeps no counter of its own.
+  [[nodiscard]] std::size_t size() const noexcept {
+    std::size_t n = 0;
+    for (const Waiter* w = head_; w; w = w->next) ++n;
+    return n;
+  }
   [[nodiscard]] Waiter* front() const noexcept { return head_; }
 
   void push_back(Waiter* w) noexcept {
@@ -93,7 +106,6 @@ public:
     else head_ = w;
     tail_ = w;
     w->linked = true;
-    ++size_;
   }
   void remove(Waiter* w) noexcept {
     if (!w->linked) return;
@@ -101,19 +113,16 @@ public:
     (w->next ? w->next->prev : tail_) = w->prev;
     w->prev = w->next = nullptr;
     w->linked = false;
-    --size_;
   }
   /// Moves every waiter into `out` (used when a future completes).
   void take_all(WaitList& out) noexcept {
     out = *this;
     head_ = tail_ = nullptr;
-    size_ = 0;
   }
 
 private:
   Waiter* head_ = nullptr;
   Waiter* tail_ = nullptr;
-  std::size_t size_ = 0;
 };
 
 /// Step 2 of the protocol: unlink, reference the target, publish `fired`.
@@ -137,8 +146,8 @@ Wakeable& current_wakeable();
 void ensure_can_suspend();
 
 enum class WaitResult {
-  fired,              ///< The notifier fired us; no cancellation pending.
-  cancelled,          ///< Cancelled before being fired; w was unlinked.
+  fired, ///< The notifier fired us; no cancellation pending.
+  cancelled, ///< Cancelled before being fired; w was unlinked.
   fired_and_cancelled ///< Fired, but the task was cancelled before it resumed.
 };
 
