@@ -145,7 +145,7 @@ void FutureStateBase::pass_pending_cancel(TaskBase& task) {
 
 std::uint64_t FutureStateBase::add_done_callback(Function<void(FutureStateBase*)> fn) {
   LoopImpl* l = current_loop();
-  if (!l) l = loop_;
+  if (!l) l = loop();
   std::unique_lock g(lock_); // unique_lock: an allocation below may throw
   if (status_.load(std::memory_order_relaxed) != Status::pending) {
     g.unlock();

@@ -69,11 +69,12 @@ public:
   /// Returns the number of callbacks removed (0 or 1).
   std::size_t remove_done_callback(std::uint64_t id);
 
-  /// The loop that created this future (done callbacks added from foreign
-  /// threads run there), or nullptr.
-  LoopImpl* loop() const noexcept { return loop_; }
+  /// The loop this future belongs to (done callbacks added from foreign
+  /// threads run there), or nullptr: the loop that created it, or the one it
+  /// was bound to; for a task, the loop that last queued or ran it.
+  LoopImpl* loop() const noexcept { return loop_.load(std::memory_order_relaxed); }
   /// Loop::create_future: bind to a given loop (before the future is shared).
-  void bind_loop(LoopImpl* l) noexcept { loop_ = l; }
+  void bind_loop(LoopImpl* l) noexcept { loop_.store(l, std::memory_order_relaxed); }
 
   /// For the unretrieved-exception report.
   virtual std::string describe() const { return "Future"; }
@@ -118,7 +119,11 @@ protected:
     std::vector<DoneCallback> list;
   };
   std::unique_ptr<DoneCallbacks> callbacks_; ///< under lock_
-  LoopImpl* loop_ = nullptr;
+  /// See loop(). Relaxed everywhere: a plain future's is set before it is
+  /// shared; a task's is its scheduling home (TaskBase, which re-exports it),
+  /// written by whoever queues or runs it and read for placement only, never
+  /// to publish other data.
+  std::atomic<LoopImpl*> loop_{nullptr};
 
   friend class TaskBase;
 };

@@ -157,8 +157,9 @@ public:
   /// (core/src/sched/ready_queue.hpp, "Ready order"); owned by the queue
   /// that holds it (rule 1). Ring slots keep their own ticket.
   std::uint64_t ticket_ = 0;
-  /// The loop a pinned task lives on; else the loop that last queued/ran it.
-  std::atomic<LoopImpl*> loop_{nullptr};
+  /// The loop a pinned task lives on; else the loop that last queued/ran it
+  /// (FutureStateBase's own loop_: a task's result belongs to the same loop).
+  using FutureStateBase::loop_;
   /// Fiber context (Boost.Context fcontext_t) while suspended. Touched only
   /// under rule 2.
   void* fctx_ = nullptr;
