@@ -75,7 +75,7 @@ public:
   // A body whose captures are over-aligned: the recycler's nodes are only
   // 16-byte aligned, so such a state goes to the aligned global allocator.
   static void* operator new(std::size_t size, std::align_val_t a) { return ::operator new(size, a); }
-  static void operator delete(void* p, std::size_t size, std::align_val_t a) noexcept { ::operator delete(p, size, a); }
+  static void operator delete(void* p, std::size_t, std::align_val_t a) noexcept { ::operator delete(p, a); }
 
   /// Rules 1, 3, 4 (task_state_word.hpp): make the task runnable. Thread-safe;
   /// spurious calls are harmless.
