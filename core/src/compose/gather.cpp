@@ -36,6 +36,17 @@ public:
   GatherState(std::vector<Ref<FutureStateBase>> children, bool return_exceptions)
       : children_(std::move(children)), return_exceptions_(return_exceptions) {}
 
+  /// A child that failed after the gather ended is retrieved in child_done(),
+  /// a callback posted to the gathering loop. If that loop is torn down first
+  /// (run() returned right after the gather), the callback is dropped and
+  /// this state, which the callback held, goes: retrieve those failures here,
+  /// while the children are still referenced, so none is reported as never
+  /// retrieved (asyncio's _done_callback retrieves every failure it sees).
+  ~GatherState() override {
+    for (const auto& c : children_)
+      if (c->status() == Status::exception) (void)c->exception(); // cannot throw for a failed future
+  }
+
   /// Registers the done callbacks (on the calling loop, like asyncio's).
   void start() {
     for (const auto& c : children_)
