@@ -68,10 +68,19 @@ def wait_until(pred, what, timeout=10.0):
 
 
 def gone(pid):
-    """Exited (a zombie or reaped): its sockets are closed."""
+    """Exited with every thread: its sockets are closed.
+
+    The group leader shows "Z" as soon as its own thread exits, while the
+    process's other threads (the loops) may still be exiting and still hold
+    the shared file table, listening socket included; a connection that
+    lands in that socket's queue then is reset when the last thread closes
+    it. So: reaped, or a zombie leader with no other thread left.
+    """
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+            if f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                return False
+        return os.listdir(f"/proc/{pid}/task") in ([], [str(pid)])
     except FileNotFoundError:
         return True
 
