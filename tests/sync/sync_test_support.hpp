@@ -54,6 +54,44 @@ struct SyncProbe {
     std::lock_guard g(q.lock_);
     return q.joiners_.size();
   }
+  static std::size_t waiters(const Notify& n) {
+    std::lock_guard g(n.lock_);
+    return n.waiters_.size();
+  }
+  static std::size_t waiters(const RwLock& l) {
+    std::lock_guard g(l.lock_);
+    return l.waiters_.size();
+  }
+  /// A oneshot receiver waiting in recv() (0 or 1).
+  template <class T>
+  static std::size_t waiters(const oneshot::Receiver<T>& rx) {
+    std::lock_guard g(rx.state_->lock);
+    return rx.state_->receivers.size();
+  }
+  /// The mpsc receiver waiting in recv() (0 or 1).
+  template <class T>
+  static std::size_t waiters(const mpsc::Receiver<T>& rx) {
+    std::lock_guard g(rx.state_->lock);
+    return rx.state_->receivers.size();
+  }
+  /// Senders waiting for room in rx's channel.
+  template <class T>
+  static std::size_t senders(const mpsc::Receiver<T>& rx) {
+    std::lock_guard g(rx.state_->lock);
+    return rx.state_->senders.size();
+  }
+  /// Receivers of rx's channel waiting in recv().
+  template <class T>
+  static std::size_t waiters(const broadcast::Receiver<T>& rx) {
+    std::lock_guard g(rx.state_->lock);
+    return rx.state_->receivers.size();
+  }
+  /// Receivers of rx's channel waiting in changed().
+  template <class T>
+  static std::size_t waiters(const watch::Receiver<T>& rx) {
+    std::lock_guard g(rx.state_->lock);
+    return rx.state_->receivers.size();
+  }
 };
 
 } // namespace coreio::detail
