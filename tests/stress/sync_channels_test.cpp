@@ -48,7 +48,9 @@ void send_all(coreio::mpsc::Sender<std::uint64_t> tx, std::uint64_t first, int c
   for (int i = 0; i < count;) {
     std::uint64_t item = first + static_cast<std::uint64_t>(i);
     try {
-      REQUIRE(tx.send(std::move(item)));
+      // Outside REQUIRE: doctest would catch the CancelledError as a failure.
+      const bool sent = tx.send(std::move(item));
+      REQUIRE(sent);
       ++i;
       if (i % 16 == 0) coreio::yield_now(); // keep an unbounded channel's senders cancellable
     } catch (const coreio::CancelledError&) {
