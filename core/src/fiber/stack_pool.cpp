@@ -108,6 +108,15 @@ void StackPool::release(const Stack* stacks, std::size_t n) {
   free_.insert(free_.end(), stacks, stacks + n);
 }
 
+void StackPool::keep_mapped(const void* lo) {
+  std::lock_guard g(mu_);
+  const auto* p = static_cast<const char*>(lo);
+  std::erase_if(mappings_, [p](const Stack& m) {
+    const auto* b = static_cast<const char*>(m.lo);
+    return p >= b && p < b + m.len;
+  });
+}
+
 std::size_t StackPool::mapped_stacks() const {
   std::lock_guard g(mu_);
   return mapped_stacks_;

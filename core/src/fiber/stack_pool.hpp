@@ -92,6 +92,11 @@ public:
   [[nodiscard]] std::size_t stack_len() const noexcept { return len_; }
   [[nodiscard]] bool guard_pages() const noexcept { return guard_; }
   [[nodiscard]] std::size_t mapped_stacks() const;
+  /// The mapping holding `lo` (a stack of a task abandoned by a bounded
+  /// shutdown, runtime.cpp) is never unmapped, not even by the destructor:
+  /// the suspended fiber's frames stay readable for whoever still holds a
+  /// pointer into them (a Waiter linked in a future's list).
+  void keep_mapped(const void* lo);
 
 private:
   void map_guarded_locked();
