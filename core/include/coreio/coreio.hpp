@@ -2,6 +2,7 @@
 #pragma once
 
 #include "coreio/as_completed.hpp"
+#include "coreio/cancellation_token.hpp"
 #include "coreio/context_var.hpp"
 #include "coreio/exceptions.hpp"
 #include "coreio/executor.hpp"
