@@ -1,6 +1,7 @@
 // The umbrella header: everything in coreio::core.
 #pragma once
 
+#include "coreio/abort_handle.hpp"
 #include "coreio/as_completed.hpp"
 #include "coreio/cancellation_token.hpp"
 #include "coreio/context_var.hpp"
@@ -9,6 +10,7 @@
 #include "coreio/future.hpp"
 #include "coreio/gather.hpp"
 #include "coreio/handle.hpp"
+#include "coreio/join_set.hpp"
 #include "coreio/loop.hpp"
 #include "coreio/process_pool_executor.hpp"
 #include "coreio/result.hpp"
