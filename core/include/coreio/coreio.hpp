@@ -15,6 +15,7 @@
 #include "coreio/process_pool_executor.hpp"
 #include "coreio/result.hpp"
 #include "coreio/run_coroutine_threadsafe.hpp"
+#include "coreio/select.hpp"
 #include "coreio/runtime.hpp"
 #include "coreio/runtime_config.hpp"
 #include "coreio/shield.hpp"
