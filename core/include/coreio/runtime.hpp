@@ -10,6 +10,7 @@
 // not be called from one of its own loop threads (RuntimeError).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -74,8 +75,12 @@ public:
   /// asyncio.run's shutdown: cancels every pending task, waits until all are
   /// done (reporting failures other than cancellation to the exception
   /// handler), shuts down the default executor, stops and joins the loops.
-  /// Idempotent.
+  /// Idempotent. Bounded by RuntimeConfig::shutdown_timeout, if set.
   void close();
+  /// close() with the cancelled tasks given `timeout` to finish (instead of
+  /// RuntimeConfig::shutdown_timeout); those still pending then are logged by
+  /// name and abandoned (RuntimeConfig::shutdown_timeout says how).
+  void close(std::chrono::nanoseconds timeout);
   [[nodiscard]] bool is_closed() const noexcept;
 
   [[nodiscard]] Loop& loop(std::size_t i) const;
@@ -119,6 +124,8 @@ public:
     return rt_.block_on(std::forward<F>(fn));
   }
   void close() { rt_.close(); }
+  /// Runtime::close(timeout).
+  void close(std::chrono::nanoseconds timeout) { rt_.close(timeout); }
   [[nodiscard]] Loop& get_loop() const { return rt_.loop(0); }
   [[nodiscard]] Runtime& runtime() noexcept { return rt_; }
 

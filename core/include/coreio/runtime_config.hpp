@@ -104,6 +104,20 @@ struct RuntimeConfig {
   /// Example: `{.stall_threshold = std::chrono::milliseconds(100)}`.
   std::chrono::nanoseconds stall_threshold{0};
 
+  /// Bound on the graceful part of close() (and so of coreio::run() and
+  /// Runner::close()): the time the tasks still pending get, once cancelled,
+  /// to finish. Default nullopt = no bound (asyncio.run's behaviour: close()
+  /// waits for every task however long its cleanup takes). When the bound
+  /// passes, every task still not done (one that keeps swallowing
+  /// CancelledError, one blocked on something that never comes) is named in
+  /// an error through the "coreio" logger and abandoned: it never runs again,
+  /// and its fiber's frames are not unwound (docs/api.md, "Beyond asyncio",
+  /// says what that leaks). An extension to asyncio.
+  /// Not bounded: a step that never suspends (it holds its loop thread, which
+  /// close() must join) and blocking-pool jobs already running (to_thread).
+  /// Example: `{.shutdown_timeout = std::chrono::seconds(5)}`.
+  std::optional<std::chrono::nanoseconds> shutdown_timeout = std::nullopt;
+
   /// Thread name prefix: loop i's thread is named "<name>-<i>" (what `top -H`,
   /// gdb and perf show; Linux keeps the first 15 characters), the default
   /// blocking pool's threads "<name>-blocking". Default "coreio".

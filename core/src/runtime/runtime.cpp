@@ -4,12 +4,32 @@
 #include "runtime/runtime_impl.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
 #include <latch>
 #include <pthread.h>
 #include <string>
 #include <thread>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define COREIO_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define COREIO_LSAN 1
+#endif
+#endif
+#ifndef COREIO_LSAN
+#define COREIO_LSAN 0
+#endif
+#if COREIO_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "coreio/context_var.hpp"
+#include "fiber/stack_pool.hpp"
 #include "runtime/env.hpp"
 #include "runtime/log.hpp"
 #include "fiber/overflow.hpp"
@@ -92,7 +112,7 @@ RuntimeImpl::RuntimeImpl(Runtime& facade, RuntimeConfig cfg)
 }
 
 RuntimeImpl::~RuntimeImpl() {
-  close();
+  close(cfg_.shutdown_timeout);
   // Every loop's queue is emptied while every io_context still exists (see
   // LoopImpl::drop_queued; ASan caught the use-after-free this prevents).
   // Twice: a dropped callback's destructor may queue another.
@@ -162,40 +182,156 @@ LoopImpl& RuntimeImpl::next_loop() noexcept {
 }
 
 // ---------------------------------------------------------------- close
+//
+// close() is asyncio.run's shutdown, optionally bounded (shutdown_timeout):
+//  1. Cancel every registered task and wait for each, reporting failures
+//     other than cancellation to loop 0's exception handler. Repeat: a
+//     cancelled task may spawn more tasks while it unwinds.
+//  2. With a bound, the waits of step 1 end at the deadline. The tasks still
+//     pending then are abandoned: the loops are stopped and joined first (so
+//     none of them runs another step), then each is named in an error and
+//     "frozen": woken once from this thread, which leaves its state word
+//     SCHEDULED (task_state_word.hpp, rule 1) with the task parked in the
+//     stopped loop's inbox, so any later wake() (a future completed by a
+//     foreign thread, a token cancelled) is a no-op that touches no loop.
+//     Its fiber is never resumed, so its frames are not unwound: the task
+//     state, its body's captures and what its stack frames own are leaked on
+//     purpose, held by abandoned_tasks() for the life of the process (a
+//     reachable leak, not an unreachable one). Its stack stays mapped
+//     (StackPool::keep_mapped; a slab stack keeps its whole slab): its frames
+//     may still be pointed to, by a Waiter linked in a future's list or an
+//     Alarm, and a later set_result() on that future reads them.
+//  3. Shut the blocking pool down (waiting for running jobs), stop and join
+//     the loops (already done in step 2's case).
 
-void RuntimeImpl::close() {
-  std::lock_guard g(close_mu_);
-  if (closed_.load(std::memory_order_acquire)) return;
-  if (current_loop() && &current_loop()->runtime() == this)
-    internal_error("Runtime::close() called from one of its own loop threads");
-  closing_.store(true, std::memory_order_release);
-  // asyncio.run's _cancel_all_tasks: cancel, wait for all, report failures.
-  // Repeat: a cancelled task may spawn more tasks while it unwinds.
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Waits until every task is done or `deadline` passes (nullopt: no
+/// deadline); true if all are done. Called from the closing thread, where
+/// done callbacks run inline on the completing thread (no loop to post to).
+bool wait_all(const std::vector<TaskHandle>& tasks, std::optional<Clock::time_point> deadline) {
+  if (!deadline) {
+    for (const auto& t : tasks) t.wait();
+    return true;
+  }
+  struct Countdown {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t left = 0;
+  };
+  auto c = std::make_shared<Countdown>();
+  c->left = tasks.size();
+  std::vector<std::uint64_t> ids;
+  ids.reserve(tasks.size());
+  for (const auto& t : tasks)
+    ids.push_back(Access::state(t).add_done_callback([c](FutureStateBase*) {
+      std::lock_guard g(c->mu);
+      if (--c->left == 0) c->cv.notify_all();
+    }));
+  bool all = false;
+  {
+    std::unique_lock lk(c->mu);
+    all = c->cv.wait_until(lk, *deadline, [&] { return c->left == 0; });
+  }
+  for (std::size_t i = 0; i < tasks.size(); ++i) (void)Access::state(tasks[i]).remove_done_callback(ids[i]);
+  return all;
+}
+
+/// Step 2's sink: abandoned tasks, kept (and so reachable) for the life of
+/// the process. Deliberately never freed: freeing a task whose fiber was not
+/// unwound would run destructors its frames still rely on.
+std::vector<TaskHandle>& abandoned_tasks() {
+  static auto* sink = new std::vector<TaskHandle>();
+  return *sink;
+}
+std::mutex abandoned_mu;
+
+#if COREIO_LSAN
+void register_leak_root(const void* lo, std::size_t len) { __lsan_register_root_region(lo, len); }
+#else
+void register_leak_root(const void*, std::size_t) {}
+#endif
+
+} // namespace
+
+bool RuntimeImpl::cancel_all_tasks(std::optional<std::chrono::nanoseconds> timeout) {
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(*timeout);
   for (;;) {
     std::vector<TaskHandle> tasks = all_tasks();
-    if (tasks.empty()) break;
+    if (tasks.empty()) return true;
     for (auto& t : tasks) t.cancel();
+    const bool all = wait_all(tasks, deadline);
     for (auto& t : tasks) {
-      t.wait();
-      if (t.cancelled()) continue;
+      if (!t.done() || t.cancelled()) continue;
       if (std::exception_ptr e = t.exception()) {
         loop(0).facade().call_exception_handler(
             {.message = "unhandled exception during coreio::run() shutdown", .exception = e, .task = t.get_name()});
       }
     }
+    if (!all) return false;
   }
-  // asyncio.run's shutdown_default_executor(): wait for the blocking pool's
-  // running and queued jobs (those of cancelled awaiters are skipped) while
-  // the loops still run, so their completions can still be delivered.
-  blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/false);
-  log().debug("runtime '{}' closing: tasks done, blocking pool drained, stopping {} loops", cfg_.name, loops_.size());
+}
+
+void RuntimeImpl::stop_loops() {
   // The watchdog stops while every loop thread still exists: it may signal a
   // loop thread (pthread_kill), which must not have exited. Every task is done
-  // by now, so only the loops' last callbacks go unwatched.
+  // (or abandoned) by now, so only the loops' last callbacks go unwatched.
   if (watchdog_) watchdog_->stop();
   for (auto& l : loops_) l->request_stop();
   for (auto& th : threads_) th.join();
   threads_.clear();
+}
+
+void RuntimeImpl::abandon_pending(std::chrono::nanoseconds timeout) {
+  // Step 2. The loops are stopped: what is registered and not done now is
+  // every task left, and none of them can run again.
+  std::vector<TaskHandle> left = all_tasks();
+  std::string names;
+  for (const auto& t : left) {
+    names += names.empty() ? "" : ", ";
+    names += "'" + t.get_name() + "' (id " + std::to_string(t.id()) + ")";
+  }
+  log().error("runtime '{}': {} task(s) still running {} ms after close() cancelled them "
+              "(shutdown_timeout); abandoned without unwinding: {}",
+              cfg_.name, left.size(), std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(), names);
+  for (auto& t : left) {
+    auto& task = static_cast<TaskBase&>(Access::state(t));
+    task.wake(); // the freeze
+    if (!task.stack_lo_) continue; // never started: no frames
+    // Its frames may be pointed to (a Waiter linked in a future's list, an
+    // Alarm): the mapping outlives the runtime. Under LeakSanitizer the
+    // stack is a root, so what its frames own is a reachable leak.
+    stacks_.keep_mapped(task.stack_lo_);
+    register_leak_root(task.stack_lo_, task.stack_len_);
+  }
+  std::lock_guard g(abandoned_mu);
+  auto& sink = abandoned_tasks();
+  sink.insert(sink.end(), left.begin(), left.end());
+}
+
+void RuntimeImpl::close(std::optional<std::chrono::nanoseconds> timeout) {
+  std::lock_guard g(close_mu_);
+  if (closed_.load(std::memory_order_acquire)) return;
+  if (current_loop() && &current_loop()->runtime() == this)
+    internal_error("Runtime::close() called from one of its own loop threads");
+  closing_.store(true, std::memory_order_release);
+  const bool all_done = cancel_all_tasks(timeout);
+  if (!all_done) {
+    stop_loops();
+    abandon_pending(*timeout);
+  }
+  // asyncio.run's shutdown_default_executor(): wait for the blocking pool's
+  // running and queued jobs (those of cancelled awaiters are skipped) while
+  // the loops still run, so their completions can still be delivered. After
+  // an abandonment the loops are stopped: queued jobs are cancelled, and
+  // completions of running ones wait in the stopped loops' inboxes, dropped
+  // with the loops.
+  blocking_.shutdown(/*wait=*/true, /*cancel_futures=*/!all_done);
+  log().debug("runtime '{}' closing: tasks done, blocking pool drained, stopping {} loops", cfg_.name, loops_.size());
+  stop_loops();
   closed_.store(true, std::memory_order_release);
   log().debug("runtime '{}' closed", cfg_.name);
 }
@@ -217,7 +353,11 @@ Runtime::~Runtime() { close(); }
 
 void Runtime::close() {
   check_not_on_loop_thread(Entry::close);
-  impl_->close();
+  impl_->close(impl_->config().shutdown_timeout);
+}
+void Runtime::close(std::chrono::nanoseconds timeout) {
+  check_not_on_loop_thread(Entry::close);
+  impl_->close(timeout);
 }
 bool Runtime::is_closed() const noexcept { return impl_->closed(); }
 

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -28,7 +30,8 @@ public:
   ~RuntimeImpl();
 
   void start();
-  void close();
+  /// Runtime::close(); `timeout` bounds the wait for the cancelled tasks.
+  void close(std::optional<std::chrono::nanoseconds> timeout);
   [[nodiscard]] bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
   [[nodiscard]] bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
   /// The flag behind closed(), for waits that re-check it (Loop::run_forever).
@@ -64,6 +67,12 @@ public:
   [[nodiscard]] StallProbe& stall_probe(std::size_t i) noexcept { return probes_[i]; }
 
 private:
+  /// close() step 1-2: cancel and wait; false if the deadline passed first.
+  bool cancel_all_tasks(std::optional<std::chrono::nanoseconds> timeout);
+  /// close() step 2: name, freeze and keep the tasks left (loops stopped).
+  void abandon_pending(std::chrono::nanoseconds timeout);
+  /// Stops the watchdog, then the loops, and joins their threads (idempotent).
+  void stop_loops();
   /// Logs the resolved shape, stack mode and pool limits (debug level).
   void log_shape() const;
 
