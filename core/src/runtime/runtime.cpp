@@ -294,9 +294,10 @@ void RuntimeImpl::abandon_pending(std::chrono::nanoseconds timeout) {
     names += names.empty() ? "" : ", ";
     names += "'" + t.get_name() + "' (id " + std::to_string(t.id()) + ")";
   }
-  log().error("runtime '{}': {} task(s) still running {} ms after close() cancelled them "
-              "(shutdown_timeout); abandoned without unwinding: {}",
-              cfg_.name, left.size(), std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(), names);
+  log().error(
+      "runtime '{}': {} task(s) still running {} ms after close() cancelled them "
+      "(shutdown_timeout); abandoned without unwinding: {}",
+      cfg_.name, left.size(), std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(), names);
   for (auto& t : left) {
     auto& task = static_cast<TaskBase&>(Access::state(t));
     task.wake(); // the freeze
