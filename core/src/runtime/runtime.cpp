@@ -29,6 +29,7 @@
 #endif
 
 #include "coreio/context_var.hpp"
+#include "fiber/fiber_frame.hpp"
 #include "fiber/stack_pool.hpp"
 #include "runtime/env.hpp"
 #include "runtime/log.hpp"
@@ -301,12 +302,13 @@ void RuntimeImpl::abandon_pending(std::chrono::nanoseconds timeout) {
   for (auto& t : left) {
     auto& task = static_cast<TaskBase&>(Access::state(t));
     task.wake(); // the freeze
-    if (!task.stack_lo_) continue; // never started: no frames
+    if (task.fiber_ == nullptr) continue; // never started: no frames
     // Its frames may be pointed to (a Waiter linked in a future's list, an
     // Alarm): the mapping outlives the runtime. Under LeakSanitizer the
     // stack is a root, so what its frames own is a reachable leak.
-    stacks_.keep_mapped(task.stack_lo_);
-    register_leak_root(task.stack_lo_, task.stack_len_);
+    const Stack s = task.fiber_->stack; // the frame sits on that stack, kept with it
+    stacks_.keep_mapped(s.lo);
+    register_leak_root(s.lo, s.len);
   }
   std::lock_guard g(abandoned_mu);
   auto& sink = abandoned_tasks();
