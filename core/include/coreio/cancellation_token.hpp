@@ -78,7 +78,7 @@ private:
   std::atomic<bool> cancelled_{false};
   /// Strong: a child keeps its parent alive, so the parent outlives every
   /// child's unregistration in ~TokenState().
-  const Ref<TokenState> parent_;
+  const Ref<TokenState> parent_{};
   /// Weak: a child unregisters itself when its last handle goes.
   std::vector<TokenState*> children_;
   std::vector<std::pair<std::uint64_t, Function<void()>>> callbacks_;

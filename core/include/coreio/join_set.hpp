@@ -68,7 +68,7 @@ public:
   };
 
   /// Adds a task; its done callback will move it to the finished queue.
-  void add(Ref<FutureStateBase> task, void* slot);
+  void add(const Ref<FutureStateBase>& task, void* slot);
   /// Waits for the next finished task; nullopt once the set is empty.
   std::optional<Entry> join_next();
   /// The next finished task if there is one now; never waits.

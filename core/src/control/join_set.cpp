@@ -44,7 +44,7 @@ void wake_joiners(WaitList& waiters, bool idle, bool has_done, WakeBatch& wake) 
 }
 } // namespace
 
-void JoinSetCore::add(Ref<FutureStateBase> task, void* slot) {
+void JoinSetCore::add(const Ref<FutureStateBase>& task, void* slot) {
   FutureStateBase* key = task.get();
   {
     std::lock_guard g(mu_);
