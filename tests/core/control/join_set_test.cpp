@@ -21,21 +21,23 @@ using coreio::testing::until;
 
 TEST_SUITE("JoinSet") {
   COREIO_TEST_CASE("join_next returns outcomes in completion order, then nullopt") {
+    // Spawned in the order 3, 1, 2; each child waits for its own release, and
+    // the test releases them 1, 2, 3 (no timing race: a child finishes only
+    // once released). join_next must hand out whichever finished, never the
+    // first spawned.
     JoinSet<int> set;
-    set.spawn([] {
-      coreio::sleep(30ms);
-      return 3;
-    });
-    set.spawn([] {
-      coreio::sleep(1ms);
-      return 1;
-    });
-    set.spawn([] {
-      coreio::sleep(15ms);
-      return 2;
-    });
+    coreio::Future<int> go1, go2, go3;
+    set.spawn([go3] { return go3.get(); });
+    set.spawn([go1] { return go1.get(); });
+    set.spawn([go2] { return go2.get(); });
     CHECK(set.size() == 3);
     std::vector<int> got;
+    go1.set_result(1);
+    if (auto r = set.join_next()) got.push_back(r->value());
+    CHECK(set.size() == 2);
+    go2.set_result(2);
+    if (auto r = set.join_next()) got.push_back(r->value());
+    go3.set_result(3);
     while (auto r = set.join_next()) got.push_back(r->value());
     CHECK(got == std::vector<int>{1, 2, 3});
     CHECK(set.empty());
