@@ -72,15 +72,14 @@ TEST_SUITE("JoinSet") {
 
   COREIO_TEST_CASE("a failed child surfaces its exception and the others keep running") {
     JoinSet<int> set;
+    coreio::Future<int> go; // the second child finishes only after the first was joined
     set.spawn([]() -> int { throw std::runtime_error("boom"); });
-    set.spawn([] {
-      coreio::sleep(2ms);
-      return 5;
-    });
+    set.spawn([go] { return go.get(); });
     auto first = set.join_next();
     REQUIRE(first.has_value());
     CHECK(first->holds<std::runtime_error>());
     CHECK_THROWS_AS(first->value(), std::runtime_error);
+    go.set_result(5);
     auto second = set.join_next();
     REQUIRE(second.has_value());
     CHECK(second->value() == 5);
@@ -104,12 +103,11 @@ TEST_SUITE("JoinSet") {
   COREIO_TEST_CASE("try_join_next never waits") {
     JoinSet<int> set;
     CHECK_FALSE(set.try_join_next().has_value());
-    set.spawn([] {
-      coreio::sleep(1ms);
-      return 9;
-    });
+    coreio::Future<int> go; // the child cannot finish before the checks below
+    set.spawn([go] { return go.get(); });
     CHECK_FALSE(set.try_join_next().has_value());
     CHECK(set.size() == 1);
+    go.set_result(9);
     until([&] { return set.size() == 1 && set.try_join_next().has_value(); });
     CHECK(set.empty());
   }
