@@ -80,7 +80,7 @@ void FutureStateBase::rethrow_if_failed() {
 std::exception_ptr FutureStateBase::exception() {
   check_done("Exception is not set.");
   if (status() == Status::cancelled) std::rethrow_exception(exc_);
-  retrieved_ = true;
+  retrieved_.store(true, std::memory_order_relaxed);
   return status() == Status::exception ? exc_ : nullptr;
 }
 

@@ -103,7 +103,10 @@ protected:
 
   SpinLock lock_;
   std::atomic<Status> status_{Status::pending};
-  bool retrieved_ = false;
+  /// Atomic (relaxed): exception() may be called on a done future by a done
+  /// callback on a loop and by another thread (Runtime::close) at once; both
+  /// only set it. Read when the future is destroyed.
+  std::atomic<bool> retrieved_{false};
   std::exception_ptr exc_; ///< exception, or the CancelledError of a cancelled future
   WaitList waiters_;
   struct DoneCallback {
